@@ -1,0 +1,17 @@
+"""User-facing errors: one line that says what was wrong and how to fix it."""
+
+
+class CyclekitError(Exception):
+    """Base class for errors the CLI prints as a single line (no traceback)."""
+
+
+class ConfigError(CyclekitError):
+    """A configuration key or value is invalid."""
+
+
+class DataError(CyclekitError):
+    """A dataset file is missing, corrupt, or of the wrong shape."""
+
+
+class CheckpointError(CyclekitError):
+    """A checkpoint is missing, corrupt, or belongs to another configuration."""
