@@ -1,0 +1,117 @@
+"""The ``cyclekit`` command line.
+
+    cyclekit demo [--methods cyclegn cyclegan] [--out DIR]
+    cyclekit train CONFIG.yaml --out DIR [--set key=value ...] [--resume]
+    cyclekit eval RUN_DIR
+    cyclekit list
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from cyclekit.errors import CyclekitError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.handler(args)
+    except CyclekitError as error:
+        print(f"cyclekit: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("cyclekit: interrupted; continue a training run with --resume", file=sys.stderr)
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cyclekit", description="Cyclic learning in PyTorch.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    demo = commands.add_parser("demo", help="train on scikit-learn digits -> digits over photos")
+    demo.add_argument("--methods", nargs="+", default=["cyclegn", "cyclegan"],
+                      help="methods to train one after the other (default: cyclegn cyclegan)")
+    demo.add_argument("--out", type=Path, default=Path("runs/demo"), help="run directory root")
+    demo.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                      help="override a config value, e.g. train.steps=200 (repeatable)")
+    demo.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    demo.set_defaults(handler=_demo)
+
+    train = commands.add_parser("train", help="train an experiment from a YAML config")
+    train.add_argument("config", type=Path, help="YAML preset, e.g. configs/cyclegn_digits.yaml")
+    train.add_argument("--out", type=Path, required=True, help="run directory")
+    train.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                       help="override a config value, e.g. strategy.name=em (repeatable)")
+    train.add_argument("--resume", action="store_true", help="continue from the last checkpoint")
+    train.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    train.set_defaults(handler=_train)
+
+    evaluate = commands.add_parser("eval", help="re-evaluate a finished run")
+    evaluate.add_argument("run_dir", type=Path)
+    evaluate.set_defaults(handler=_eval)
+
+    listing = commands.add_parser("list", help="list methods, strategies and data domains")
+    listing.set_defaults(handler=_list)
+    return parser
+
+
+def _demo(args) -> int:
+    from cyclekit.demo import run_demo
+
+    results = run_demo(args.methods, args.out, args.overrides, progress=not args.no_progress)
+    for method, metrics in results.items():
+        if not metrics:  # not the main process
+            continue
+        accuracy = ", ".join(f"{key.split('/')[-1]}={metrics[key]:.3f}"
+                             for key in ("test/acc_x2y", "test/acc_y2x") if key in metrics)
+        print(f"{method}: translation accuracy {accuracy}; report: {args.out / method / 'report.html'}")
+    return 0
+
+
+def _train(args) -> int:
+    from cyclekit.config import build_config, load_config
+    from cyclekit.core.trainer import train
+
+    if args.resume and (args.out / "config.yaml").is_file():
+        import yaml
+
+        saved = yaml.safe_load((args.out / "config.yaml").read_text())
+        config = build_config(saved, args.overrides)
+    else:
+        config = load_config(args.config, args.overrides)
+    metrics = train(config, args.out, resume=args.resume, progress=not args.no_progress)
+    if metrics:
+        print(json.dumps(metrics, indent=2, sort_keys=True))
+    return 0
+
+
+def _eval(args) -> int:
+    from cyclekit.config import load_config
+    from cyclekit.core.trainer import evaluate_run
+
+    config_path = args.run_dir / "config.yaml"
+    if not config_path.is_file():
+        raise CyclekitError(f"'{args.run_dir}' is not a run directory (no config.yaml in it)")
+    metrics = evaluate_run(load_config(config_path), args.run_dir)
+    print(json.dumps(metrics, indent=2, sort_keys=True))
+    return 0
+
+
+def _list(args) -> int:
+    from cyclekit.core.registry import get_method_class, list_methods
+    from cyclekit.data import list_domains
+
+    for name in list_methods():
+        cls = get_method_class(name)
+        print(f"method {name}: strategies {', '.join(cls.strategies)} (default {cls.default_strategy})")
+    print(f"domains: {', '.join(list_domains())}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,300 @@
+"""Typed experiment configuration: dataclasses with paper defaults, strict YAML loading.
+
+An experiment has seven top-level keys: ``method``, ``strategy``, ``data``, ``model``,
+``train``, ``eval``, ``seed``. The ``model`` section is typed by the method (each method
+registers its own dataclass), everything else is shared. Unknown keys and wrong types raise
+:class:`~cyclekit.errors.ConfigError` naming the valid keys, so typos never pass silently.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from cyclekit.errors import ConfigError
+
+TOP_LEVEL_KEYS = ("method", "strategy", "data", "model", "train", "eval", "seed")
+
+
+@dataclass
+class StrategyConfig:
+    """How the four-term objective is optimised (seed 000).
+
+    ``joint`` updates both mappings on the sum; ``em`` is the dual EM iteration of
+    Algorithm 1; ``self_cyclic`` trains one shared mapping (``self_cyclic_mode``: ``half``
+    = the X->Y->X half of the loss in one step, ``em`` = a single EM iteration).
+    The dual-EM inner loop ("while insufficient loss decrease") ends a phase when the
+    relative improvement of an exponential moving average of the phase loss, measured over
+    ``check_every`` steps, falls below ``tolerance`` (after ``min_inner_steps``), or after
+    ``max_inner_steps``.
+    """
+
+    name: str = "joint"
+    tolerance: float = 0.01
+    ema_beta: float = 0.9
+    check_every: int = 25
+    min_inner_steps: int = 50
+    max_inner_steps: int = 500
+    first_phase: str = "g"
+    self_cyclic_mode: str = "half"
+
+    def validate(self) -> None:
+        _choice("strategy.name", self.name, ("joint", "em", "self_cyclic"))
+        _choice("strategy.first_phase", self.first_phase, ("f", "g"))
+        _choice("strategy.self_cyclic_mode", self.self_cyclic_mode, ("half", "em"))
+        _positive("strategy.check_every", self.check_every)
+        _positive("strategy.max_inner_steps", self.max_inner_steps)
+        if not 0 <= self.min_inner_steps <= self.max_inner_steps:
+            raise ConfigError(
+                f"strategy.min_inner_steps={self.min_inner_steps} must be between 0 and "
+                f"strategy.max_inner_steps={self.max_inner_steps}"
+            )
+        if not 0.0 <= self.ema_beta < 1.0:
+            raise ConfigError(f"strategy.ema_beta={self.ema_beta} must be in [0, 1)")
+        if self.tolerance < 0:
+            raise ConfigError(f"strategy.tolerance={self.tolerance} must be >= 0")
+
+
+@dataclass
+class DataConfig:
+    """The two domains X (``x``) and Y (``y``), brought to one size and channel count."""
+
+    x: str = "digits"
+    y: str = "digits_m"
+    image_size: int = 32
+    channels: int = 3
+    data_dir: str | None = None
+    limit_train: int | None = None
+    limit_test: int | None = None
+    val_size: int = 256
+
+    def validate(self) -> None:
+        from cyclekit.data import list_domains
+
+        for key in ("x", "y"):
+            _choice(f"data.{key}", getattr(self, key), tuple(list_domains()))
+        _choice("data.channels", self.channels, (1, 3))
+        if self.image_size < 16 or self.image_size % 4:
+            raise ConfigError(
+                f"data.image_size={self.image_size} must be a multiple of 4 and at least 16"
+            )
+        for key in ("limit_train", "limit_test"):
+            value = getattr(self, key)
+            if value is not None:
+                _positive(f"data.{key}", value)
+        if self.val_size < 0:
+            raise ConfigError(f"data.val_size={self.val_size} must be >= 0")
+
+
+@dataclass
+class TrainConfig:
+    """Optimisation budget, logging cadence and devices. Adam defaults from CycleGAN."""
+
+    steps: int = 2000
+    batch_size: int = 16
+    lr: float = 2e-4
+    beta1: float = 0.5
+    beta2: float = 0.999
+    decay_start: float = 0.5
+    log_every: int = 25
+    eval_every: int = 500
+    sample_every: int = 500
+    checkpoint_every: int = 500
+    keep_checkpoints: int = 2
+    max_nonfinite: int = 20
+    accelerator: str = "cpu"
+    devices: int = 1
+    precision: str = "32-true"
+    channels_last: bool = True
+    num_threads: int | None = None
+
+    def validate(self) -> None:
+        for key in ("steps", "batch_size", "log_every", "eval_every", "sample_every",
+                    "checkpoint_every", "keep_checkpoints", "max_nonfinite", "devices"):
+            _positive(f"train.{key}", getattr(self, key))
+        if self.lr <= 0:
+            raise ConfigError(f"train.lr={self.lr} must be > 0")
+        if not 0.0 <= self.decay_start <= 1.0:
+            raise ConfigError(f"train.decay_start={self.decay_start} must be in [0, 1]")
+        _choice("train.accelerator", self.accelerator, ("cpu", "cuda", "gpu", "auto"))
+        _choice("train.precision", self.precision,
+                ("32-true", "bf16-mixed", "16-mixed", "64-true"))
+        if self.num_threads is not None:
+            _positive("train.num_threads", self.num_threads)
+
+
+@dataclass
+class EvalConfig:
+    """Final evaluation. ``checkpoint`` names the selection rule; it never reads the test set.
+
+    ``last``: the final weights. ``best_val_cycle``: the checkpoint with the lowest cycle
+    reconstruction error on a validation slice held out of the *training* split.
+    """
+
+    checkpoint: str = "last"
+    num_samples: int = 8
+    judge_epochs: int = 15
+    translation_accuracy: bool = True
+
+    def validate(self) -> None:
+        _choice("eval.checkpoint", self.checkpoint, ("last", "best_val_cycle"))
+        _positive("eval.num_samples", self.num_samples)
+        _positive("eval.judge_epochs", self.judge_epochs)
+
+
+@dataclass
+class ExperimentConfig:
+    """One experiment: a method, how it is optimised, on which data, for how long."""
+
+    method: str
+    model: Any
+    strategy: StrategyConfig = field(default_factory=StrategyConfig)
+    data: DataConfig = field(default_factory=DataConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    eval: EvalConfig = field(default_factory=EvalConfig)
+    seed: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {key: _plain(getattr(self, key)) for key in TOP_LEVEL_KEYS}
+
+    def fingerprint(self) -> str:
+        """Hash of everything that shapes the networks and the data (not the budget)."""
+        shape = {"method": self.method, "model": _plain(self.model),
+                 "data": {k: v for k, v in _plain(self.data).items() if k != "data_dir"}}
+        return hashlib.sha256(json.dumps(shape, sort_keys=True).encode()).hexdigest()[:16]
+
+    def validate(self) -> None:
+        for section in (self.strategy, self.data, self.train, self.eval, self.model):
+            if hasattr(section, "validate"):
+                section.validate()
+
+
+def build_config(raw: dict[str, Any] | None = None, overrides: list[str] | None = None,
+                 ) -> ExperimentConfig:
+    """Turn a (YAML) mapping plus ``key.sub=value`` overrides into a validated config."""
+    from cyclekit.core.registry import get_method_class, list_methods
+
+    raw = dict(raw or {})
+    for item in overrides or []:
+        _apply_override(raw, item)
+    unknown = sorted(set(raw) - set(TOP_LEVEL_KEYS))
+    if unknown:
+        raise ConfigError(f"unknown top-level config key(s) {unknown}; valid keys: "
+                          f"{list(TOP_LEVEL_KEYS)}")
+    method = raw.get("method")
+    if method is None:
+        raise ConfigError(f"config has no 'method'; choose one of {list_methods()}")
+    method_class = get_method_class(method)
+    strategy_raw = raw.get("strategy", {})
+    if isinstance(strategy_raw, str):
+        strategy_raw = {"name": strategy_raw}
+    strategy_raw = {"name": method_class.default_strategy, **(strategy_raw or {})}
+    config = ExperimentConfig(
+        method=method,
+        model=_from_mapping(method_class.model_config, raw.get("model"), "model"),
+        strategy=_from_mapping(StrategyConfig, strategy_raw, "strategy"),
+        data=_from_mapping(DataConfig, raw.get("data"), "data"),
+        train=_from_mapping(TrainConfig, raw.get("train"), "train"),
+        eval=_from_mapping(EvalConfig, raw.get("eval"), "eval"),
+        seed=_coerce("seed", raw.get("seed", 0), int),
+    )
+    config.validate()
+    if config.strategy.name not in method_class.strategies:
+        raise ConfigError(f"method '{method}' does not support strategy "
+                          f"'{config.strategy.name}'; choose one of {list(method_class.strategies)}")
+    return config
+
+
+def load_config(path: str | Path, overrides: list[str] | None = None) -> ExperimentConfig:
+    """Read a YAML preset and apply overrides."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"config file '{path}' does not exist; presets are in configs/")
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as error:
+        raise ConfigError(f"config file '{path}' is not valid YAML: "
+                          f"{str(error).splitlines()[0]}") from None
+    if raw is not None and not isinstance(raw, dict):
+        raise ConfigError(f"config file '{path}' must hold a mapping of {list(TOP_LEVEL_KEYS)}")
+    return build_config(raw, overrides)
+
+
+def save_config(config: ExperimentConfig, path: Path) -> None:
+    from cyclekit.core.atomic import atomic_write_text
+
+    atomic_write_text(path, yaml.safe_dump(config.to_dict(), sort_keys=False))
+
+
+def _apply_override(raw: dict[str, Any], item: str) -> None:
+    if "=" not in item:
+        raise ConfigError(f"override '{item}' must look like section.key=value "
+                          f"(e.g. train.steps=200)")
+    dotted, text = item.split("=", 1)
+    keys = dotted.strip().split(".")
+    node = raw
+    for key in keys[:-1]:
+        child = node.get(key)
+        if isinstance(child, str) and key == "strategy":
+            child = {"name": child}
+        if child is None:
+            child = {}
+        if not isinstance(child, dict):
+            raise ConfigError(f"override '{item}': '{key}' is not a section")
+        node[key] = child
+        node = child
+    node[keys[-1]] = yaml.safe_load(text) if text.strip() else None
+
+
+def _from_mapping(cls: type, raw: Any, where: str) -> Any:
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"'{where}' must be a mapping of keys {_field_names(cls)}")
+    unknown = sorted(set(raw) - set(_field_names(cls)))
+    if unknown:
+        raise ConfigError(f"unknown key(s) {unknown} in '{where}'; valid keys: {_field_names(cls)}")
+    hints = typing.get_type_hints(cls)
+    values = {key: _coerce(f"{where}.{key}", value, hints[key]) for key, value in raw.items()}
+    return cls(**values)
+
+
+def _coerce(where: str, value: Any, annotation: Any) -> Any:
+    """Check ``value`` against a simple annotation (int, float, str, bool, X | None)."""
+    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
+        options = typing.get_args(annotation)
+        if value is None and type(None) in options:
+            return None
+        annotation = next(option for option in options if option is not type(None))
+    if annotation is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if annotation in (int, float, str, bool) and (
+            not isinstance(value, annotation) or (annotation is int and isinstance(value, bool))):
+        raise ConfigError(f"{where} must be of type {annotation.__name__}, got {value!r}")
+    return value
+
+
+def _field_names(cls: type) -> list[str]:
+    return [f.name for f in dataclasses.fields(cls)]
+
+
+def _plain(value: Any) -> Any:
+    return dataclasses.asdict(value) if dataclasses.is_dataclass(value) else value
+
+
+def _choice(where: str, value: Any, options: tuple) -> None:
+    if value not in options:
+        raise ConfigError(f"{where}={value!r} is not valid; choose one of {list(options)}")
+
+
+def _positive(where: str, value: int) -> None:
+    if value <= 0:
+        raise ConfigError(f"{where}={value} must be > 0")

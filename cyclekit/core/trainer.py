@@ -1,0 +1,250 @@
+"""The training loop: plain PyTorch you can read top to bottom, run through Lightning Fabric.
+
+Fabric launches the processes (CPU by default, CUDA when asked, DDP over several processes
+with gloo or NCCL) and handles precision; the loop itself is visible here: draw an unpaired
+batch, let the strategy update the players, log, validate, draw samples, checkpoint. At the
+end the checkpoint named by ``eval.checkpoint`` is evaluated on the test split and the run
+directory gets ``metrics.json`` and ``report.html``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import torch
+from lightning.fabric import Fabric
+from lightning.fabric.utilities.seed import seed_everything
+from tqdm.auto import tqdm
+
+from cyclekit.config import ExperimentConfig, TrainConfig, save_config
+from cyclekit.core.atomic import atomic_write_text
+from cyclekit.core.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
+from cyclekit.core.method import CyclicMethod
+from cyclekit.core.players import Players
+from cyclekit.core.registry import get_method_class
+from cyclekit.core.rng import capture_rng_state, restore_rng_state
+from cyclekit.core.run_log import RunLog
+from cyclekit.core.strategy import build_strategy
+from cyclekit.data import UnpairedBatcher
+from cyclekit.data.cache import cache_dir
+from cyclekit.data.pair import DomainPair, load_pair
+from cyclekit.errors import CheckpointError, CyclekitError
+
+
+@dataclass
+class LoopState:
+    """Counters of the loop that are checkpointed with everything else."""
+
+    step: int = 0
+    running: dict[str, float] = field(default_factory=dict)
+    best_val: float = math.inf
+    best_step: int = -1
+    wall_time: float = 0.0
+
+
+def lr_factor(train: TrainConfig):
+    """CycleGAN's schedule: constant for ``decay_start`` of the steps, then linear to 0."""
+    start = int(train.decay_start * train.steps)
+
+    def factor(step: int) -> float:
+        if step < start:
+            return 1.0
+        return max(0.0, 1.0 - (step - start) / max(1, train.steps - start))
+
+    return factor
+
+
+def make_fabric(train: TrainConfig) -> Fabric:
+    return Fabric(accelerator=train.accelerator, devices=train.devices,
+                  strategy="ddp" if train.devices > 1 else "auto", precision=train.precision)
+
+
+def build_method(config: ExperimentConfig, device: torch.device) -> CyclicMethod:
+    method = get_method_class(config.method)(config).to(device)
+    if config.train.channels_last:
+        method = method.to(memory_format=torch.channels_last)
+    return method
+
+
+def train(config: ExperimentConfig, run_dir: str | Path, *, resume: bool = False,
+          progress: bool = True) -> dict[str, float]:
+    """Train ``config`` into ``run_dir`` (or continue it with ``resume``); return test metrics."""
+    run_dir = Path(run_dir)
+    fabric = make_fabric(config.train)
+    fabric.launch()
+    is_main = fabric.global_rank == 0
+    _prepare_run_dir(fabric, config, run_dir, resume)
+    if config.train.num_threads:
+        torch.set_num_threads(config.train.num_threads)
+    seed_everything(config.seed, verbose=False)
+
+    pair = load_pair(config.data, seed=config.seed)
+    method = build_method(config, fabric.device)
+    players = Players(fabric, method.player_params(),
+                      lambda name, params: method.make_optimizer(name, params, config.train),
+                      lr_factor(config.train), config.train.max_nonfinite)
+    strategy = build_strategy(config.strategy)
+    batcher = UnpairedBatcher(pair.x.train.images, pair.y.train.images, config.train.batch_size,
+                              seed=config.seed, rank=fabric.global_rank,
+                              world_size=fabric.world_size)
+    loop = LoopState()
+    log = RunLog(run_dir, enabled=is_main)
+    checkpoints = run_dir / "checkpoints"
+
+    def state() -> dict:
+        return {"fingerprint": config.fingerprint(), "world_size": fabric.world_size,
+                "loop": asdict(loop), "players": players.state_dict(),
+                "strategy": strategy.state_dict(), "batcher": batcher.state_dict(),
+                "method_extra": method.extra_state(), "rng": capture_rng_state()}
+
+    if resume:
+        loop = _restore(fabric, config, checkpoints, method, players, strategy, batcher)
+        log.truncate_after(loop.step)
+        log.event({"event": "resume", "step": loop.step})
+
+    train_cfg = config.train
+    memory_format = torch.channels_last if train_cfg.channels_last else torch.contiguous_format
+    bar = tqdm(total=train_cfg.steps, initial=loop.step, disable=not (progress and is_main),
+               desc=f"{config.method}/{config.strategy.name}", dynamic_ncols=True, mininterval=1.0)
+    started = time.perf_counter() - loop.wall_time
+    while loop.step < train_cfg.steps:
+        x, y = batcher.next()
+        batch = {"x": x.to(fabric.device, memory_format=memory_format),
+                 "y": y.to(fabric.device, memory_format=memory_format)}
+        with fabric.autocast():
+            losses = strategy.step(method, batch, players, loop.step)
+        players.step_schedulers()
+        loop.step += 1
+        _update_running(loop.running, losses)
+        for event in strategy.drain_events() + players.drain_events():
+            log.event(event)
+        step, last = loop.step, loop.step == train_cfg.steps
+        bar.update(1)
+        if step % train_cfg.log_every == 0 or last:
+            log.scalars(step, {**{f"loss/{k}": v for k, v in loop.running.items()},
+                               **{f"lr/{k}": v for k, v in players.learning_rates().items()}})
+            bar.set_postfix({k: f"{v:.3g}" for k, v in loop.running.items()
+                             if not k.startswith("em/")}, refresh=False)
+        if is_main and (step % train_cfg.eval_every == 0 or last):
+            loop.wall_time = time.perf_counter() - started
+            _validate(config, method, pair, fabric, log, loop, checkpoints, state)
+        if is_main and (step % train_cfg.sample_every == 0 or last):
+            _save_samples(method, pair, fabric, run_dir / "samples" / f"step_{step:07d}.png",
+                          config.eval.num_samples)
+        if step % train_cfg.checkpoint_every == 0 or last:
+            loop.wall_time = time.perf_counter() - started
+            if is_main:
+                save_checkpoint(checkpoints, f"step_{step:07d}", method, state(),
+                                keep=train_cfg.keep_checkpoints)
+            fabric.barrier()
+    bar.close()
+    log.close()
+
+    metrics: dict[str, float] = {}
+    if is_main:
+        metrics = evaluate_run(config, run_dir, method=method, pair=pair, fabric=fabric)
+    fabric.barrier()
+    return metrics
+
+
+def evaluate_run(config: ExperimentConfig, run_dir: Path, *, method: CyclicMethod | None = None,
+                 pair: DomainPair | None = None, fabric: Fabric | None = None) -> dict[str, float]:
+    """Evaluate the checkpoint chosen by ``eval.checkpoint``; write metrics.json and report."""
+    from cyclekit.viz import write_report
+
+    run_dir = Path(run_dir)
+    device = fabric.device if fabric is not None else torch.device("cpu")
+    pair = pair or load_pair(config.data, seed=config.seed)
+    method = method or build_method(config, device)
+    chosen = _selected_checkpoint(config, run_dir / "checkpoints")
+    state = load_checkpoint(chosen, method, fingerprint=config.fingerprint(), device=device)
+    started = time.perf_counter()
+    metrics = method.evaluate(pair, cache_dir=cache_dir("judges"), device=device)
+    loop = state["loop"]
+    metrics.update({
+        "train/steps": float(loop["step"]), "train/wall_time_s": loop["wall_time"],
+        "train/skipped_updates": float(state["players"]["skipped_updates"]),
+        "eval/wall_time_s": time.perf_counter() - started,
+        "eval/checkpoint_step": float(loop["step"]),
+    })
+    metrics["eval/checkpoint_rule"] = config.eval.checkpoint
+    atomic_write_text(run_dir / "metrics.json", json.dumps(metrics, indent=2, sort_keys=True) + "\n")
+    _save_samples(method, pair, fabric, run_dir / "samples" / "final.png", config.eval.num_samples,
+                  device=device)
+    write_report(run_dir)
+    return metrics
+
+
+def _prepare_run_dir(fabric: Fabric, config: ExperimentConfig, run_dir: Path, resume: bool) -> None:
+    """On rank 0: refuse to overwrite a finished run, or to resume a run that is not there."""
+    problem = None
+    if fabric.global_rank == 0:
+        has_checkpoint = latest_checkpoint(run_dir / "checkpoints") is not None
+        if resume and not has_checkpoint:
+            problem = f"cannot resume: '{run_dir}' holds no checkpoint; start it without --resume"
+        elif not resume and run_dir.exists() and any(run_dir.iterdir()):
+            problem = (f"run directory '{run_dir}' is not empty; pass --resume to continue it "
+                       f"or choose another --out")
+        else:
+            run_dir.mkdir(parents=True, exist_ok=True)
+            if not resume:
+                save_config(config, run_dir / "config.yaml")
+    problem = fabric.broadcast(problem, src=0)
+    if problem:
+        raise CyclekitError(problem)
+
+
+def _restore(fabric, config, checkpoints, method, players, strategy, batcher) -> LoopState:
+    path = latest_checkpoint(checkpoints)
+    state = load_checkpoint(path, method, fingerprint=config.fingerprint(), device=fabric.device)
+    if state["world_size"] != fabric.world_size:
+        raise CheckpointError(f"checkpoint '{path}' was written by {state['world_size']} "
+                              f"process(es); resume with train.devices={state['world_size']}")
+    players.load_state_dict(state["players"])
+    strategy.load_state_dict(state["strategy"])
+    batcher.load_state_dict(state["batcher"])
+    method.load_extra_state(state["method_extra"], fabric.device)
+    restore_rng_state(state["rng"])
+    return LoopState(**state["loop"])
+
+
+def _selected_checkpoint(config: ExperimentConfig, checkpoints: Path) -> Path:
+    if config.eval.checkpoint == "best_val_cycle" and (checkpoints / "best").is_dir():
+        return checkpoints / "best"
+    path = latest_checkpoint(checkpoints)
+    if path is None:
+        raise CheckpointError(f"no checkpoint in '{checkpoints}'; train the run first")
+    return path
+
+
+def _validate(config, method, pair, fabric, log, loop: LoopState, checkpoints: Path, state,
+              ) -> None:
+    values = method.validation_losses(pair, fabric.device)
+    if not values:
+        return
+    log.scalars(loop.step, values)
+    score = values.get("val/cycle_l1", math.inf)
+    if config.eval.checkpoint == "best_val_cycle" and score < loop.best_val:
+        loop.best_val, loop.best_step = score, loop.step
+        save_checkpoint(checkpoints, "best", method, state())
+        log.event({"event": "best_checkpoint", "step": loop.step, "val/cycle_l1": score})
+
+
+def _save_samples(method, pair, fabric, path: Path, count: int, device=None) -> None:
+    from cyclekit.viz import save_image_grid
+
+    device = device if device is not None else fabric.device
+    rows, labels = method.sample_rows(pair, count, device)
+    save_image_grid(rows, path, row_labels=labels)
+
+
+def _update_running(running: dict[str, float], losses: dict[str, float], beta: float = 0.9) -> None:
+    """Exponential moving averages of the step losses, for logs and the progress bar."""
+    for name, value in losses.items():
+        if math.isfinite(value):
+            previous = running.get(name)
+            running[name] = value if previous is None else beta * previous + (1 - beta) * value

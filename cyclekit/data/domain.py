@@ -1,0 +1,78 @@
+"""Registry of image domains and the single entry point that loads one."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+
+import numpy as np
+import torch
+
+from cyclekit.data.bsds500 import load_bsds500
+from cyclekit.data.idx import load_idx_split
+from cyclekit.data.mnistm import load_blended
+from cyclekit.data.semeion import load_semeion
+from cyclekit.data.sklearn_digits import load_sklearn_digits, load_sklearn_digits_m
+from cyclekit.data.splits import check_split
+from cyclekit.data.transforms import to_model_images
+from cyclekit.data.usps import load_usps
+from cyclekit.errors import DataError
+
+
+@dataclass
+class DomainData:
+    """Images ``(N, C, H, W)`` float32 in [-1, 1] and int64 labels ``(N,)`` or None."""
+
+    name: str
+    images: torch.Tensor
+    labels: torch.Tensor | None
+
+
+# Each loader maps (split, data_dir) to (images, labels): images index-able by an index
+# array into uint8 or [0, 1] float (N, C, H, W) arrays, labels an int64 array or None.
+_LOADERS: dict[str, Callable] = {
+    "digits": lambda split, data_dir: load_sklearn_digits(split),
+    "digits_m": lambda split, data_dir: load_sklearn_digits_m(split),
+    "mnist": partial(load_idx_split, "mnist"),
+    "usps": load_usps,
+    "fashion": partial(load_idx_split, "fashion_mnist"),
+    "semeion": load_semeion,
+    "mnistm": partial(load_blended, "mnistm", "mnist"),
+    "fashionm": partial(load_blended, "fashionm", "fashion_mnist"),
+    "bsds500": load_bsds500,
+}
+
+
+def list_domains() -> list[str]:
+    """Names accepted by :func:`load_domain`."""
+    return list(_LOADERS)
+
+
+def _chosen_indices(count: int, limit: int | None, seed: int) -> np.ndarray:
+    """All indices in order, or the first ``limit`` of a seeded shuffle."""
+    if limit is None:
+        return np.arange(count)
+    if limit < 1:
+        raise DataError(f"limit must be a positive integer, got {limit}")
+    return np.random.default_rng(seed).permutation(count)[:limit]
+
+
+def load_domain(name: str, split: str = "train", *, data_dir: str | None = None,
+                image_size: int = 32, channels: int = 3, limit: int | None = None,
+                seed: int = 0) -> DomainData:
+    """Load a domain's split as ``channels`` x ``image_size`` x ``image_size`` images in [-1, 1]."""
+    if name not in _LOADERS:
+        raise DataError(f"unknown domain {name!r}; valid domains: {', '.join(_LOADERS)}")
+    check_split(split)
+    if channels not in (1, 3):
+        raise DataError(f"channels must be 1 or 3, got {channels}")
+    if image_size < 1:
+        raise DataError(f"image_size must be positive, got {image_size}")
+    images, labels = _LOADERS[name](split, data_dir)
+    if len(images) == 0:
+        raise DataError(f"domain {name!r} split {split!r} is empty")
+    keep = _chosen_indices(len(images), limit, seed)
+    return DomainData(
+        name=name,
+        images=to_model_images(images[keep], image_size, channels),
+        labels=None if labels is None else torch.from_numpy(labels[keep]),
+    )

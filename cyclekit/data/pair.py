@@ -1,0 +1,59 @@
+"""The two domains of an experiment, split into train / validation / test, in memory.
+
+The validation slice is held out of the *training* split (last ``val_size`` samples), so
+that checkpoint selection never looks at the test set.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cyclekit.data.domain import DomainData, load_domain
+from cyclekit.errors import DataError
+
+# Domain pairs built from the same base images: test sample i of one is test sample i of
+# the other in another style, so paired image metrics (SSIM, PSNR) exist.
+PAIRED_DOMAINS = {frozenset({"digits", "digits_m"}), frozenset({"mnist", "mnistm"}),
+                  frozenset({"fashion", "fashionm"})}
+
+
+@dataclass
+class DomainSplits:
+    train: DomainData
+    val: DomainData
+    test: DomainData
+
+
+@dataclass
+class DomainPair:
+    x: DomainSplits
+    y: DomainSplits
+
+    @property
+    def paired(self) -> bool:
+        """True when test images correspond one to one (same base images, other style)."""
+        return (frozenset({self.x.test.name, self.y.test.name}) in PAIRED_DOMAINS
+                and len(self.x.test.images) == len(self.y.test.images))
+
+
+def load_pair(data, seed: int = 0) -> DomainPair:
+    """Load ``data.x`` and ``data.y`` (a :class:`~cyclekit.config.DataConfig`)."""
+    return DomainPair(x=_load_splits(data, data.x, seed), y=_load_splits(data, data.y, seed))
+
+
+def _load_splits(data, name: str, seed: int) -> DomainSplits:
+    common = {"data_dir": data.data_dir, "image_size": data.image_size,
+              "channels": data.channels, "seed": seed}
+    train = load_domain(name, "train", limit=data.limit_train, **common)
+    test = load_domain(name, "test", limit=data.limit_test, **common)
+    n_val = data.val_size
+    if n_val >= len(train.images):
+        raise DataError(f"domain '{name}' has {len(train.images)} training images, too few to "
+                        f"hold out data.val_size={n_val}; lower data.val_size")
+    cut = len(train.images) - n_val
+    return DomainSplits(train=_slice(train, 0, cut), val=_slice(train, cut, None), test=test)
+
+
+def _slice(domain: DomainData, start: int, stop: int | None) -> DomainData:
+    labels = None if domain.labels is None else domain.labels[start:stop]
+    return DomainData(name=domain.name, images=domain.images[start:stop], labels=labels)
