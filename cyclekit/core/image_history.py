@@ -42,7 +42,7 @@ class ImageHistory:
         return out
 
     def state_dict(self) -> dict:
-        return {"images": None if self.images is None else self.images.cpu(),
+        return {"images": None if self.images is None else self.images.detach().cpu().clone(),
                 "count": self.count, "generator": self.generator.get_state()}
 
     def load_state_dict(self, state: dict, device: torch.device | str = "cpu") -> None:

@@ -12,6 +12,7 @@ gradients of exactly the players being stepped is simpler and always correct.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterable
 
 import torch
@@ -67,8 +68,11 @@ class Players:
         return events
 
     def step_schedulers(self) -> None:
-        for scheduler in self.schedulers.values():
-            scheduler.step()
+        """Advance every schedule by one global step (players idle in an EM phase too)."""
+        with warnings.catch_warnings():  # an idle player's schedule moves before its first step
+            warnings.filterwarnings("ignore", message="Detected call of `lr_scheduler.step")
+            for scheduler in self.schedulers.values():
+                scheduler.step()
 
     def learning_rates(self) -> dict[str, float]:
         return {name: opt.param_groups[0]["lr"] for name, opt in self.optimizers.items()}

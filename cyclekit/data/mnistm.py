@@ -1,7 +1,5 @@
 """MNIST-M-style domains: idx digits blended over BSDS500 patches, cached on disk."""
 
-from pathlib import Path
-
 import numpy as np
 
 from cyclekit.data.blend import blend, plan_crops

@@ -14,9 +14,9 @@ def to_unit_tensor(images: np.ndarray) -> torch.Tensor:
     """float32 tensor in [0, 1] from uint8 (0..255) or float ([0, 1]) ``(N, C, H, W)`` images."""
     if images.ndim != 4 or images.shape[1] not in (1, 3):
         raise DataError(f"expected images of shape (N, 1|3, H, W), got {images.shape}")
+    tensor = torch.tensor(images, dtype=torch.float32)  # a copy: safe to modify in place
     if images.dtype == np.uint8:
-        return torch.from_numpy(images).float().div_(255)
-    tensor = torch.from_numpy(np.asarray(images, dtype=np.float32))
+        return tensor.div_(255)
     if tensor.numel() and (tensor.min() < 0 or tensor.max() > 1):
         raise DataError(f"float images must lie in [0, 1], got [{tensor.min():.3g}, {tensor.max():.3g}]")
     return tensor
@@ -47,4 +47,4 @@ def to_model_images(images: np.ndarray, image_size: int, channels: int) -> torch
     else:
         tensor = convert_channels(resize(tensor, image_size), channels)
     # Antialiased resampling can stray past the ends by float rounding.
-    return (tensor * 2 - 1).clamp_(-1, 1)
+    return tensor.mul_(2).sub_(1).clamp_(-1, 1)

@@ -1,0 +1,108 @@
+import json
+import shutil
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from cyclekit.config import build_config
+from cyclekit.core.trainer import evaluate_run, lr_factor, train
+from cyclekit.errors import CheckpointError, CyclekitError
+
+
+def _config(settings, method="cyclegan", **overrides):
+    return build_config({"method": method, **settings},
+                        [f"{key}={value}" for key, value in overrides.items()])
+
+
+def test_run_directory_layout(tmp_path, tiny_settings):
+    metrics = train(_config(tiny_settings), tmp_path / "run", progress=False)
+    run = tmp_path / "run"
+    for name in ("config.yaml", "metrics.jsonl", "metrics.json", "report.html", "curves.png",
+                 "samples/final.png", "samples/step_0000003.png", "checkpoints/LATEST"):
+        assert (run / name).is_file(), name
+    saved = json.loads((run / "metrics.json").read_text())
+    assert saved == metrics
+    assert saved["eval/checkpoint_rule"] == "last" and saved["train/steps"] == 6
+    assert {"test/acc_x2y", "test/acc_y2x", "test/cycle_l1_x", "test/ssim_x2y"} <= set(saved)
+    assert list((run / "tensorboard").iterdir())
+
+
+def test_interrupted_and_resumed_run_matches_uninterrupted_bit_for_bit(tmp_path, tiny_settings):
+    config = _config(tiny_settings, method="cyclegan", **{"model.history_size": 3})
+    full = tmp_path / "full"
+    train(config, full, progress=False)
+    # a crash right after the step-3 checkpoint: later checkpoints and results never written
+    crashed = tmp_path / "crashed"
+    shutil.copytree(full, crashed)
+    shutil.rmtree(crashed / "checkpoints" / "step_0000006")
+    (crashed / "metrics.json").unlink()
+    (crashed / "checkpoints" / "LATEST").write_text("step_0000003\n")
+    resumed_metrics = train(config, crashed, resume=True, progress=False)
+    full_metrics = json.loads((full / "metrics.json").read_text())
+    tests = {k: v for k, v in full_metrics.items() if k.startswith("test/")}
+    assert tests == {k: v for k, v in resumed_metrics.items() if k.startswith("test/")}
+    a = load_file(str(full / "checkpoints/step_0000006/weights.safetensors"))
+    b = load_file(str(crashed / "checkpoints/step_0000006/weights.safetensors"))
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+
+    def logged(run):
+        records = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+        return [r for r in records if "event" not in r]
+
+    assert logged(crashed) == logged(full)  # records after step 3 were dropped and rewritten
+
+
+def test_em_resume_restores_phase_and_rule(tmp_path, tiny_settings):
+    settings = {**tiny_settings, "strategy": {"name": "em", "check_every": 1, "min_inner_steps": 2,
+                                              "max_inner_steps": 2}}
+    config = _config(settings, method="cyclegn")
+    full = tmp_path / "full"
+    train(config, full, progress=False)
+    events = [json.loads(line) for line in (full / "metrics.jsonl").read_text().splitlines()]
+    switches = [e for e in events if e.get("event") == "em_switch"]
+    assert [e["phase"] for e in switches] == ["g", "f", "g"]
+    state = torch.load(full / "checkpoints/step_0000003/state.pt", weights_only=True)
+    assert state["strategy"]["phase"] == "f" and state["strategy"]["rule"]["steps"] == 1
+    crashed = tmp_path / "crashed"
+    shutil.copytree(full, crashed)
+    shutil.rmtree(crashed / "checkpoints" / "step_0000006")
+    (crashed / "checkpoints" / "LATEST").write_text("step_0000003\n")
+    (crashed / "metrics.json").unlink()
+    train(config, crashed, resume=True, progress=False)
+    a = load_file(str(full / "checkpoints/step_0000006/weights.safetensors"))
+    b = load_file(str(crashed / "checkpoints/step_0000006/weights.safetensors"))
+    assert all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_refuses_to_overwrite_or_resume_nothing(tmp_path, tiny_settings):
+    config = _config(tiny_settings)
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "keep.txt").write_text("precious")
+    with pytest.raises(CyclekitError, match="is not empty; pass --resume"):
+        train(config, tmp_path / "run", progress=False)
+    assert (tmp_path / "run" / "keep.txt").read_text() == "precious"
+    with pytest.raises(CyclekitError, match="holds no checkpoint"):
+        train(config, tmp_path / "empty", resume=True, progress=False)
+
+
+def test_checkpoint_of_another_config_is_refused(tmp_path, tiny_settings):
+    train(_config(tiny_settings), tmp_path / "run", progress=False)
+    other = _config(tiny_settings, **{"model.generator_channels": 16})
+    with pytest.raises(CheckpointError, match="another configuration"):
+        evaluate_run(other, tmp_path / "run")
+
+
+def test_best_val_cycle_rule_selects_by_validation_only(tmp_path, tiny_settings):
+    config = _config(tiny_settings, **{"eval.checkpoint": "best_val_cycle"})
+    metrics = train(config, tmp_path / "run", progress=False)
+    events = [json.loads(line) for line in (tmp_path / "run/metrics.jsonl").read_text().splitlines()]
+    best = [e for e in events if e.get("event") == "best_checkpoint"]
+    assert best and metrics["eval/checkpoint_step"] == best[-1]["step"]
+    assert metrics["eval/checkpoint_rule"] == "best_val_cycle"
+
+
+def test_lr_schedule_is_constant_then_linear_to_zero(tiny_settings):
+    config = _config(tiny_settings, **{"train.steps": 100, "train.decay_start": 0.5})
+    factor = lr_factor(config.train)
+    assert [factor(s) for s in (0, 49, 50, 75, 100)] == [1.0, 1.0, 1.0, 0.5, 0.0]

@@ -1,0 +1,44 @@
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from cyclekit.viz import image_grid_array, save_image_grid
+from cyclekit.viz.grid import GAP_PX
+
+
+def test_png_dimensions_and_upscaling(tmp_path):
+    gray = torch.linspace(-1, 1, 5 * 16 * 16).reshape(5, 1, 16, 16)
+    color = torch.rand(3, 3, 16, 16) * 2 - 1
+    path = save_image_grid([gray, color], tmp_path / "grid.png")
+    width, height = Image.open(path).size
+    cell = 48  # 16 px upscaled 3x
+    assert (width, height) == (5 * (cell + GAP_PX) + GAP_PX, 2 * (cell + GAP_PX) + GAP_PX)
+    assert list(tmp_path.iterdir()) == [path]
+
+
+def test_pixel_values_and_nearest_neighbour():
+    image = -torch.ones(1, 1, 32, 32)
+    image[0, 0, 0, 0] = 1
+    grid = image_grid_array([image])
+    assert grid.dtype == np.uint8 and grid.shape[2] == 3
+    assert (grid[GAP_PX : GAP_PX + 2, GAP_PX : GAP_PX + 2] == 255).all()  # 32 px upscaled 2x
+    assert (grid[GAP_PX + 2, GAP_PX + 2] == 0).all()
+
+
+def test_labels_widen_grid_and_nrow_max_limits_columns():
+    images = torch.zeros(20, 3, 64, 64)
+    plain = image_grid_array([images], nrow_max=4)
+    labelled = image_grid_array([images], row_labels=["x \u2192 y"], nrow_max=4)
+    assert plain.shape[1] == 4 * (64 + GAP_PX) + GAP_PX
+    assert labelled.shape[0] == plain.shape[0] and labelled.shape[1] > plain.shape[1]
+    assert (labelled[:, : labelled.shape[1] - plain.shape[1]] < 128).any()  # some label ink
+
+
+def test_bad_inputs():
+    with pytest.raises(ValueError):
+        image_grid_array([torch.zeros(1, 1, 16, 16), torch.zeros(1, 1, 32, 32)])
+    with pytest.raises(ValueError):
+        image_grid_array([torch.zeros(1, 2, 16, 16)])
+    with pytest.raises(ValueError):
+        image_grid_array([torch.zeros(1, 1, 16, 16)], row_labels=["a", "b"])
