@@ -78,8 +78,7 @@ def train(config: ExperimentConfig, run_dir: str | Path, *, resume: bool = False
     fabric.launch()
     is_main = fabric.global_rank == 0
     _prepare_run_dir(fabric, config, run_dir, resume)
-    if config.train.num_threads:
-        torch.set_num_threads(config.train.num_threads)
+    _set_threads(config)
     seed_everything(config.seed, verbose=False)
 
     pair = load_pair(config.data, seed=config.seed)
@@ -157,6 +156,7 @@ def evaluate_run(config: ExperimentConfig, run_dir: Path, *, method: CyclicMetho
     from cyclekit.viz import write_report
 
     run_dir = Path(run_dir)
+    _set_threads(config)
     device = fabric.device if fabric is not None else torch.device("cpu")
     pair = pair or load_pair(config.data, seed=config.seed)
     method = method or build_method(config, device)
@@ -177,6 +177,12 @@ def evaluate_run(config: ExperimentConfig, run_dir: Path, *, method: CyclicMetho
                   device=device)
     write_report(run_dir)
     return metrics
+
+
+def _set_threads(config: ExperimentConfig) -> None:
+    """Same thread count in training and evaluation, so results reproduce exactly."""
+    if config.train.num_threads:
+        torch.set_num_threads(config.train.num_threads)
 
 
 def _prepare_run_dir(fabric: Fabric, config: ExperimentConfig, run_dir: Path, resume: bool) -> None:

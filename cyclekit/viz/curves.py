@@ -10,6 +10,7 @@ from cyclekit.viz.atomic import atomic_output
 
 PANEL_COLUMNS = 3
 PANEL_INCHES = (5.0, 3.2)
+SPARSE_POINTS = 30  # series shorter than this get point markers, so single points stay visible
 
 
 def _is_number(value) -> bool:
@@ -57,7 +58,7 @@ def plot_curves(records: list[dict], path: str | Path, *, x_key: str = "step", k
     axes = list(figure.subplots(panel_rows, columns, squeeze=False).flat)
     for ax, (family, family_series) in zip(axes, families.items()):
         for key, (xs, ys) in family_series.items():
-            ax.plot(xs, ys, label=key.split("/", 1)[-1], linewidth=1.2)
+            ax.plot(xs, ys, label=key.split("/", 1)[-1], linewidth=1.2, marker="." if len(xs) < SPARSE_POINTS else None)
         ax.set_title(family)
         ax.set_xlabel(x_key)
         ax.grid(alpha=0.3)

@@ -1,0 +1,73 @@
+import pytest
+
+from cyclekit.config import build_config, load_config
+from cyclekit.errors import ConfigError
+
+
+def test_defaults_follow_the_papers():
+    config = build_config({"method": "cyclegan"})
+    assert config.strategy.name == "joint"
+    assert config.model.lambda_cycle == 10.0 and config.model.history_size == 50
+    assert (config.train.lr, config.train.beta1) == (2e-4, 0.5)
+    assert config.eval.checkpoint == "last"
+    gn = build_config({"method": "cyclegn"})
+    assert gn.strategy.name == "em" and gn.model.weight_gan == 0.0
+
+
+def test_overrides_and_strategy_swap():
+    config = build_config({"method": "cyclegan"}, ["strategy.name=em", "train.steps=7",
+                                                   "model.weight_cycle_y=0", "data.limit_train=null"])
+    assert config.strategy.name == "em" and config.train.steps == 7
+    assert config.model.weight_cycle_y == 0.0 and config.data.limit_train is None
+    assert build_config({"method": "cyclegn", "strategy": "joint"}).strategy.name == "joint"
+
+
+@pytest.mark.parametrize("raw, message", [
+    ({"method": "cyclegan", "trian": {}}, r"unknown top-level config key\(s\) \['trian'\]; valid keys"),
+    ({"method": "cyclegan", "train": {"stepz": 3}}, r"unknown key\(s\) \['stepz'\] in 'train'; valid keys: \['steps'"),
+    ({"method": "cyclegan", "train": {"steps": "many"}}, "train.steps must be of type int, got 'many'"),
+    ({"method": "cyclegan", "train": {"steps": 0}}, r"train.steps=0 must be > 0"),
+    ({"method": "cyclegan", "strategy": {"name": "adam"}}, "strategy.name='adam' is not valid"),
+    ({"method": "cyclegan", "strategy": "self_cyclic"}, "does not support strategy 'self_cyclic'"),
+    ({"method": "nope"}, r"unknown method 'nope'; choose one of \['cyclegan', 'cyclegn'\]"),
+    ({}, "config has no 'method'"),
+    ({"method": "cyclegan", "data": {"x": "svhn"}}, "data.x='svhn' is not valid; choose one of"),
+    ({"method": "cyclegan", "data": {"image_size": 30}}, "multiple of 4"),
+    ({"method": "cyclegan", "model": {"norm": "layer"}}, "model.norm='layer' is not valid"),
+    ({"method": "cyclegan", "train": {"lr": True}}, "train.lr must be of type float"),
+])
+def test_bad_configs_give_one_line_errors(raw, message):
+    with pytest.raises(ConfigError, match=message) as caught:
+        build_config(raw)
+    assert "\n" not in str(caught.value)
+
+
+def test_bad_override_syntax():
+    with pytest.raises(ConfigError, match="must look like section.key=value"):
+        build_config({"method": "cyclegan"}, ["train.steps"])
+
+
+def test_yaml_files(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("method: cyclegn\ntrain: {steps: 5}\n")
+    assert load_config(path).train.steps == 5
+    path.write_text("method: [unclosed\n")
+    with pytest.raises(ConfigError, match="is not valid YAML"):
+        load_config(path)
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_config(tmp_path / "missing.yaml")
+
+
+def test_every_shipped_preset_loads():
+    from pathlib import Path
+
+    presets = sorted((Path(__file__).resolve().parents[1] / "configs").glob("*.yaml"))
+    assert presets
+    for preset in presets:
+        load_config(preset)
+
+
+def test_fingerprint_ignores_budget_but_not_shapes():
+    base = build_config({"method": "cyclegan"})
+    assert base.fingerprint() == build_config({"method": "cyclegan", "train": {"steps": 9}}).fingerprint()
+    assert base.fingerprint() != build_config({"method": "cyclegan", "data": {"image_size": 64}}).fingerprint()
