@@ -42,10 +42,13 @@ class DualEM(Strategy):
         watched = "cycle_x" if self.phase == "g" else "cycle_y"
         monitored = report.get(watched, sum(report[name] for name in losses))
         reason = self.rule.update(monitored)
-        report["em/phase_is_f"] = float(self.phase == "f")
         if reason is not None:
             self._switch(step, reason)
         return report
+
+    def log_values(self):
+        return {"em/phase_is_f": float(self.phase == "f"), "em/inner_steps": float(self.rule.steps),
+                "em/completed_phases": float(self.completed_phases)}
 
     def _phase_g(self, method, batch):
         x, y, objective = batch["x"], batch["y"], method.objective

@@ -26,6 +26,10 @@ class Strategy:
         """Update the method on ``batch``; return the losses it saw, by name."""
         raise NotImplementedError
 
+    def log_values(self) -> dict[str, float]:
+        """The strategy's own state worth plotting (e.g. the EM phase), keyed ``em/...``."""
+        return {}
+
     def state_dict(self) -> dict:
         return {}
 

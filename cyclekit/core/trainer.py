@@ -125,9 +125,9 @@ def train(config: ExperimentConfig, run_dir: str | Path, *, resume: bool = False
         bar.update(1)
         if step % train_cfg.log_every == 0 or last:
             log.scalars(step, {**{f"loss/{k}": v for k, v in loop.running.items()},
-                               **{f"lr/{k}": v for k, v in players.learning_rates().items()}})
-            bar.set_postfix({k: f"{v:.3g}" for k, v in loop.running.items()
-                             if not k.startswith("em/")}, refresh=False)
+                               **{f"lr/{k}": v for k, v in players.learning_rates().items()},
+                               **strategy.log_values()})
+            bar.set_postfix({k: f"{v:.3g}" for k, v in loop.running.items()}, refresh=False)
         if is_main and (step % train_cfg.eval_every == 0 or last):
             loop.wall_time = time.perf_counter() - started
             _validate(config, method, pair, fabric, log, loop, checkpoints, state)

@@ -3,7 +3,8 @@
 import hashlib
 from pathlib import Path
 
-from cyclekit.data.cache import cache_dir, write_text_atomic
+from cyclekit.core.atomic import atomic_write_text
+from cyclekit.data.cache import cache_dir
 from cyclekit.errors import DataError
 
 
@@ -35,5 +36,5 @@ def verify(path: Path, expected: str, source: str) -> Path:
             f"corrupt dataset file {path}: sha256 {actual}, expected {expected}; "
             f"get a fresh copy from {source}"
         )
-    write_text_atomic(marker, stamp)
+    atomic_write_text(marker, stamp)
     return path

@@ -2,9 +2,10 @@
 
 import numpy as np
 
+from cyclekit.core.atomic import atomic_output
 from cyclekit.data.blend import blend, plan_crops
 from cyclekit.data.bsds500 import load_photos
-from cyclekit.data.cache import cache_dir, save_npz_atomic
+from cyclekit.data.cache import cache_dir
 from cyclekit.data.idx import load_idx_split
 
 BLEND_SEED = {"train": 1, "test": 2}
@@ -36,7 +37,8 @@ class BlendedImages:
         if len(indices) < len(self):
             return self._build(indices)
         images = self._build(np.arange(len(self)))
-        save_npz_atomic(self._cache_path, images=images)
+        with atomic_output(self._cache_path) as tmp, open(tmp, "wb") as stream:
+            np.savez(stream, images=images)
         return images[indices]
 
     def _build(self, indices: np.ndarray) -> np.ndarray:

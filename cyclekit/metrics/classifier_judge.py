@@ -16,7 +16,7 @@ from safetensors.torch import load_file, save_file
 
 from cyclekit.errors import CheckpointError, ConfigError, DataError
 from cyclekit.nets.digit_classifier import DigitClassifier
-from cyclekit.viz.atomic import atomic_output
+from cyclekit.core.atomic import atomic_output
 
 MAX_SHIFT = 2
 DOMAIN_KEY_PATTERN = re.compile(r"[A-Za-z0-9._-]+")

@@ -35,20 +35,24 @@ def test_limit_is_seeded_and_a_prefix_of_the_same_shuffle():
 
 
 @pytest.mark.parametrize("split", ["train", "test"])
-def test_digits_m_backgrounds_come_from_the_split_photo(split, monkeypatch):
+def test_digits_m_backgrounds_come_from_the_split_photos(split, monkeypatch):
     seen = []
 
-    def flat_photo(requested):
+    def flat_photos(requested):
         seen.append(requested)
-        return np.full((20, 20, 3), 100 if requested == "train" else 30, dtype=np.uint8)
+        value = 100 if requested == "train" else 30
+        return [np.full((20, 20, 3), value, dtype=np.uint8), np.full((12, 30, 3), value, np.uint8)]
 
-    monkeypatch.setattr(sklearn_digits, "background_photo", flat_photo)
+    monkeypatch.setattr(sklearn_digits, "background_photos", flat_photos)
     images, _ = load_sklearn_digits_m(split)
     assert seen == [split]
     blank = images[:, :, 0, 0]  # the corner pixel of these digits is always 0
     assert np.all(blank == (100 if split == "train" else 30))
 
 
-def test_train_and_test_background_photos_differ():
-    train, test = sklearn_digits.background_photo("train"), sklearn_digits.background_photo("test")
-    assert train.shape == test.shape and not np.array_equal(train, test)
+def test_train_and_test_backgrounds_are_disjoint_parts_of_both_photos():
+    train, test = sklearn_digits.background_photos("train"), sklearn_digits.background_photos("test")
+    assert len(train) == len(test) == 2
+    for train_part, test_part in zip(train, test):
+        assert train_part.shape[0] == test_part.shape[0]
+        assert train_part.shape[1] > 2 * test_part.shape[1]  # 70 % / 30 % of the width
