@@ -32,10 +32,7 @@ class DualEM(Strategy):
             min_steps=config.min_inner_steps, max_steps=config.max_inner_steps)
 
     def step(self, method, batch, players, step):
-        if self.phase == "g":
-            losses, critic_pair = self._phase_g(method, batch)
-        else:
-            losses, critic_pair = self._phase_f(method, batch)
+        losses, critic_pair = self._phase_losses(method, batch)
         players.update((self.phase,), sum(losses.values()), step)
         report = as_floats(losses)
         report.update(update_critics(method, players, step, critic_pair))
@@ -50,34 +47,33 @@ class DualEM(Strategy):
         return {"em/phase_is_f": float(self.phase == "f"), "em/inner_steps": float(self.rule.steps),
                 "em/completed_phases": float(self.completed_phases)}
 
-    def _phase_g(self, method, batch):
-        x, y, objective = batch["x"], batch["y"], method.objective
-        losses = {}
-        if objective.uses_cycle_x:
-            with torch.no_grad():
-                y_hat = method.map_xy(x, batch)
-            losses["cycle_x"] = objective.cycle_x(x, method.map_yx(y_hat, batch))
-        critic_pair = {}
-        if objective.sim_y is not None:
-            fake_x = method.map_yx(y, batch)
-            losses["sim_y"] = objective.prior_y(fake_x, batch)
-            critic_pair["sim_y"] = (x, fake_x)
-        losses.update(method.regularisers(batch, {"g"}))
-        return losses, critic_pair
+    def _phase_losses(self, method, batch):
+        """Losses of the mapping updated in this phase, and the pair its critic sees.
 
-    def _phase_f(self, method, batch):
-        x, y, objective = batch["x"], batch["y"], method.objective
-        losses = {}
-        if objective.uses_cycle_y:
+        Phase "g": source x, pseudo-label f(x), cycle term D_cyc^X, prior D_sim^Y(g(y), X).
+        Phase "f": the mirror image (source y, pseudo-label g(y), D_cyc^Y, D_sim^X(f(x), Y)).
+        """
+        objective = method.objective
+        if self.phase == "g":
+            source, other = batch["x"], batch["y"]
+            frozen, trained = method.map_xy, method.map_yx
+            cycle_name, uses_cycle, cycle = "cycle_x", objective.uses_cycle_x, objective.cycle_x
+            sim_name, sim, prior = "sim_y", objective.sim_y, objective.prior_y
+        else:
+            source, other = batch["y"], batch["x"]
+            frozen, trained = method.map_yx, method.map_xy
+            cycle_name, uses_cycle, cycle = "cycle_y", objective.uses_cycle_y, objective.cycle_y
+            sim_name, sim, prior = "sim_x", objective.sim_x, objective.prior_x
+        losses, critic_pair = {}, {}
+        if uses_cycle:
             with torch.no_grad():
-                x_hat = method.map_yx(y, batch)
-            losses["cycle_y"] = objective.cycle_y(y, method.map_xy(x_hat, batch))
-        critic_pair = {}
-        if objective.sim_x is not None:
-            fake_y = method.map_xy(x, batch)
-            losses["sim_x"] = objective.prior_x(fake_y, batch)
-            critic_pair["sim_x"] = (y, fake_y)
-        losses.update(method.regularisers(batch, {"f"}))
+                pseudo_label = frozen(source, batch)  # E step: the frozen mapping's prediction
+            losses[cycle_name] = cycle(source, trained(pseudo_label, batch))  # M step
+        if sim is not None:
+            fake = trained(other, batch)
+            losses[sim_name] = prior(fake, batch)
+            critic_pair[sim_name] = (source, fake)
+        losses.update(method.regularisers(batch, {self.phase}))
         return losses, critic_pair
 
     def _switch(self, step: int, reason: str) -> None:

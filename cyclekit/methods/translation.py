@@ -104,7 +104,8 @@ class ImageTranslation(CyclicMethod):
 
     def evaluate(self, pair, *, cache_dir, device):
         data = self.config.data
-        key = f"{data.image_size}px-{data.channels}ch-n{data.limit_train}-v{data.val_size}"
+        key = (f"{data.image_size}px-{data.channels}ch-n{data.limit_train}-v{data.val_size}"
+               f"-e{self.config.eval.judge_epochs}-s{self.config.seed}")
         return translation_eval.evaluate_translation(
             self, pair, eval_config=self.config.eval, cache_dir=cache_dir, device=device,
             judge_key=key)
