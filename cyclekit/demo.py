@@ -11,11 +11,13 @@ from pathlib import Path
 from cyclekit.config import ExperimentConfig, build_config
 
 DEMO_SETTINGS = {
+    # short EM phases: many alternations fit in a few hundred steps
+    "strategy": {"check_every": 10, "min_inner_steps": 20, "max_inner_steps": 100},
     "data": {"x": "digits", "y": "digits_m", "image_size": 32, "channels": 3, "val_size": 128},
     "model": {"generator_channels": 32, "generator_blocks": 4, "discriminator_channels": 32},
     "train": {"steps": 600, "batch_size": 16, "log_every": 20, "eval_every": 200,
               "sample_every": 200, "checkpoint_every": 200},
-    "eval": {"judge_epochs": 15},
+    "eval": {"judge_epochs": 20},
 }
 
 
