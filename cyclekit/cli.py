@@ -13,7 +13,7 @@ import json
 import sys
 from pathlib import Path
 
-from cyclekit.errors import CyclekitError
+from cyclekit.errors import CyclekitError, RunStopped
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -21,6 +21,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.handler(args)
+    except RunStopped as stopped:
+        print(f"cyclekit: {stopped}", file=sys.stderr)
+        return 130
     except CyclekitError as error:
         print(f"cyclekit: error: {error}", file=sys.stderr)
         return 2

@@ -15,3 +15,7 @@ class DataError(CyclekitError):
 
 class CheckpointError(CyclekitError):
     """A checkpoint is missing, corrupt, or belongs to another configuration."""
+
+
+class RunStopped(CyclekitError):
+    """Training was stopped by a signal after writing a clean checkpoint."""

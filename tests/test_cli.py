@@ -58,3 +58,32 @@ def test_bad_input_is_one_line_without_traceback(tmp_path):
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("cyclekit: error: "), (args, result.stderr)
         assert "Traceback" not in result.stderr
+
+
+def test_ctrl_c_checkpoints_cleanly_and_resume_continues(tmp_path, tiny_settings):
+    import signal
+    import time
+
+    settings = {**tiny_settings, "train": {**tiny_settings["train"], "steps": 100_000,
+                                           "checkpoint_every": 100_000}}
+    config = tmp_path / "long.yaml"
+    config.write_text(yaml.safe_dump({"method": "cyclegn", **settings}))
+    run = tmp_path / "run"
+    process = subprocess.Popen([sys.executable, "-m", "cyclekit.cli", "train", str(config),
+                                "--out", str(run), "--no-progress"], cwd=tmp_path,
+                               stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not ((run / "metrics.jsonl").is_file() and (run / "metrics.jsonl").read_text()):
+        assert time.monotonic() < deadline and process.poll() is None
+        time.sleep(0.2)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr
+    message = stderr.strip().splitlines()[-1]
+    assert message.startswith("cyclekit: stopped by SIGINT after step ")
+    step = int(message.split("after step ")[1].split(";")[0])
+    assert (run / "checkpoints" / f"step_{step:07d}" / "weights.safetensors").is_file()
+    resumed = _run("train", str(config), "--out", str(run), "--resume", "--no-progress",
+                   "--set", f"train.steps={step + 2}", cwd=tmp_path)
+    assert resumed.returncode == 0, resumed.stderr
+    assert json.loads(resumed.stdout)["train/steps"] == step + 2

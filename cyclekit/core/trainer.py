@@ -23,6 +23,7 @@ from tqdm.auto import tqdm
 from cyclekit.config import ExperimentConfig, TrainConfig, save_config
 from cyclekit.core.atomic import atomic_write_text
 from cyclekit.core.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
+from cyclekit.core.interrupt import stop_on_signals
 from cyclekit.core.method import CyclicMethod
 from cyclekit.core.players import Players
 from cyclekit.core.registry import get_method_class
@@ -32,7 +33,7 @@ from cyclekit.core.strategy import build_strategy
 from cyclekit.data import UnpairedBatcher
 from cyclekit.data.cache import cache_dir
 from cyclekit.data.pair import DomainPair, load_pair
-from cyclekit.errors import CheckpointError, CyclekitError
+from cyclekit.errors import CheckpointError, CyclekitError, RunStopped
 
 
 @dataclass
@@ -110,36 +111,48 @@ def train(config: ExperimentConfig, run_dir: str | Path, *, resume: bool = False
     bar = tqdm(total=train_cfg.steps, initial=loop.step, disable=not (progress and is_main),
                desc=f"{config.method}/{config.strategy.name}", dynamic_ncols=True, mininterval=1.0)
     started = time.perf_counter() - loop.wall_time
-    while loop.step < train_cfg.steps:
-        x, y = batcher.next()
-        batch = {"x": x.to(fabric.device, memory_format=memory_format),
-                 "y": y.to(fabric.device, memory_format=memory_format)}
-        with fabric.autocast():
-            losses = strategy.step(method, batch, players, loop.step)
-        players.step_schedulers()
-        loop.step += 1
-        _update_running(loop.running, losses)
-        for event in strategy.drain_events() + players.drain_events():
-            log.event(event)
-        step, last = loop.step, loop.step == train_cfg.steps
-        bar.update(1)
-        if step % train_cfg.log_every == 0 or last:
-            log.scalars(step, {**{f"loss/{k}": v for k, v in loop.running.items()},
-                               **{f"lr/{k}": v for k, v in players.learning_rates().items()},
-                               **strategy.log_values()})
-            bar.set_postfix({k: f"{v:.3g}" for k, v in loop.running.items()}, refresh=False)
-        if is_main and (step % train_cfg.eval_every == 0 or last):
-            loop.wall_time = time.perf_counter() - started
-            _validate(config, method, pair, fabric, log, loop, checkpoints, state)
-        if is_main and (step % train_cfg.sample_every == 0 or last):
-            _save_samples(method, pair, fabric, run_dir / "samples" / f"step_{step:07d}.png",
-                          config.eval.num_samples)
-        if step % train_cfg.checkpoint_every == 0 or last:
-            loop.wall_time = time.perf_counter() - started
-            if is_main:
-                save_checkpoint(checkpoints, f"step_{step:07d}", method, state(),
-                                keep=train_cfg.keep_checkpoints)
-            fabric.barrier()
+
+    def save_step_checkpoint() -> None:
+        loop.wall_time = time.perf_counter() - started
+        if is_main:
+            save_checkpoint(checkpoints, f"step_{loop.step:07d}", method, state(),
+                            keep=train_cfg.keep_checkpoints)
+
+    with stop_on_signals(enabled=fabric.world_size == 1) as stop:
+        while loop.step < train_cfg.steps:
+            x, y = batcher.next()
+            batch = {"x": x.to(fabric.device, memory_format=memory_format),
+                     "y": y.to(fabric.device, memory_format=memory_format)}
+            with fabric.autocast():
+                losses = strategy.step(method, batch, players, loop.step)
+            players.step_schedulers()
+            loop.step += 1
+            _update_running(loop.running, losses)
+            for event in strategy.drain_events() + players.drain_events():
+                log.event(event)
+            step, last = loop.step, loop.step == train_cfg.steps
+            bar.update(1)
+            if step % train_cfg.log_every == 0 or last:
+                log.scalars(step, {**{f"loss/{k}": v for k, v in loop.running.items()},
+                                   **{f"lr/{k}": v for k, v in players.learning_rates().items()},
+                                   **strategy.log_values()})
+                bar.set_postfix({k: f"{v:.3g}" for k, v in loop.running.items()}, refresh=False)
+            if is_main and (step % train_cfg.eval_every == 0 or last):
+                loop.wall_time = time.perf_counter() - started
+                _validate(config, method, pair, fabric, log, loop, checkpoints, state)
+            if is_main and (step % train_cfg.sample_every == 0 or last):
+                _save_samples(method, pair, fabric, run_dir / "samples" / f"step_{step:07d}.png",
+                              config.eval.num_samples)
+            if step % train_cfg.checkpoint_every == 0 or last:
+                save_step_checkpoint()
+                fabric.barrier()
+            if stop.requested:
+                save_step_checkpoint()
+                log.event({"event": "stopped", "step": loop.step, "signal": stop.signal_name})
+                bar.close()
+                log.close()
+                raise RunStopped(f"stopped by {stop.signal_name} after step {loop.step}; "
+                                 f"checkpoint saved, continue with --resume")
     bar.close()
     log.close()
 
