@@ -113,7 +113,7 @@ class TrainConfig:
     accelerator: str = "cpu"
     devices: int = 1
     precision: str = "32-true"
-    channels_last: bool = True
+    channels_last: bool = False
     num_threads: int | None = None
 
     def validate(self) -> None:
