@@ -55,13 +55,14 @@ from cyclekit.nets import PatchDiscriminator, ResnetGenerator, init_weights, n_l
 
 FULL_MODEL = {"generator_channels": 64, "generator_blocks": 6, "discriminator_channels": 64}
 QUICK_MODEL = {"generator_channels": 8, "generator_blocks": 1, "discriminator_channels": 8}
-VARIANTS = {  # name: (channels_last, compiled)
-    "eager_channels_last": (True, False),
-    "eager_contiguous": (False, False),
-    "compiled_channels_last": (True, True),
-    "compiled_contiguous": (False, True),
+VARIANTS = {  # name: (channels_last, compiled, train.precision)
+    "eager_contiguous": (False, False, "32-true"),
+    "eager_channels_last": (True, False, "32-true"),
+    "eager_bf16": (False, False, "bf16-mixed"),
+    "compiled_contiguous": (False, True, "32-true"),
+    "compiled_channels_last": (True, True, "32-true"),
 }
-DEFAULT_VARIANTS = ("eager_channels_last", "eager_contiguous", "compiled_channels_last")
+DEFAULT_VARIANTS = ("eager_contiguous", "eager_channels_last", "eager_bf16", "compiled_contiguous")
 METHODS = {"cyclegan": "joint", "cyclegn": "em"}
 LAMBDA_CYCLE = 10.0
 EM_PHASE_STEPS = 50  # the reference's fixed EM phase length (cyclekit: min_inner_steps = 50)
@@ -251,21 +252,23 @@ class ReferenceLoop:
 
 class CyclekitLoop:
     def __init__(self, method: str, images_a: np.ndarray, images_b: np.ndarray, size: int,
-                 batch_size: int, model: dict, seed: int, channels_last: bool, compiled: bool):
+                 batch_size: int, model: dict, seed: int, channels_last: bool, compiled: bool,
+                 precision: str):
         self.config = build_config({
             "method": method, "strategy": {"name": METHODS[method]}, "seed": seed,
             "data": {"x": "digits", "y": "digits_m", "image_size": size, "channels": 3},
-            "model": dict(model), "train": {"batch_size": batch_size, "channels_last": channels_last},
+            "model": dict(model), "train": {"batch_size": batch_size, "channels_last": channels_last,
+                                         "precision": precision},
         })
         torch.manual_seed(seed)
         self.fabric = make_fabric(self.config.train)
         self.device = self.fabric.device
         self.method = build_method(self.config, self.device)
         if compiled:
-            self.method.f = torch.compile(self.method.f)
-            self.method.g = torch.compile(self.method.g)
+            self.method.f = torch.compile(self.method.f, dynamic=False)
+            self.method.g = torch.compile(self.method.g, dynamic=False)
             for term in self.method.objective.critic_terms().values():
-                term.discriminator = torch.compile(term.discriminator)
+                term.discriminator = torch.compile(term.discriminator, dynamic=False)
         train = self.config.train
         self.players = Players(self.fabric, self.method.player_params(),
                                lambda name, params: self.method.make_optimizer(name, params, train),
@@ -338,10 +341,10 @@ def measure_group(method: str, size: int, args, model: dict, images: tuple[np.nd
     entries = [Entry("reference", "reference", "plain_loop",
                      lambda: ReferenceLoop(method, *images, size, batch, model, args.seed))]
     for variant in args.variants:
-        channels_last, compiled = VARIANTS[variant]
+        channels_last, compiled, precision = VARIANTS[variant]
         entries.append(Entry(f"cyclekit/{variant}", "cyclekit", variant,
-                             lambda cl=channels_last, c=compiled: CyclekitLoop(
-                                 method, *images, size, batch, model, args.seed, cl, c)))
+                             lambda cl=channels_last, c=compiled, p=precision: CyclekitLoop(
+                                 method, *images, size, batch, model, args.seed, cl, c, p)))
     for entry in entries:  # build and warm up (compilation happens in the first step)
         started = time.perf_counter()
         try:
@@ -378,8 +381,9 @@ def measure_group(method: str, size: int, args, model: dict, images: tuple[np.nd
             "method": method, "strategy": METHODS[method] if entry.path == "cyclekit" else
             ("joint" if method == "cyclegan" else "alternating_em"),
             "image_size": size, "batch_size": batch, "path": entry.path, "variant": entry.variant,
-            "channels_last": VARIANTS.get(entry.variant, (False, False))[0],
-            "compiled": VARIANTS.get(entry.variant, (False, False))[1],
+            "channels_last": VARIANTS.get(entry.variant, (False, False, "32-true"))[0],
+            "compiled": VARIANTS.get(entry.variant, (False, False, "32-true"))[1],
+            "precision": VARIANTS.get(entry.variant, (False, False, "32-true"))[2],
             "steps_per_rep": steps, "warmup_steps": args.warmup,
             "build_s": round(entry.build_s, 3),
             "warmup_step_s": [round(s, 4) for s in entry.warmup_step_s],
@@ -471,6 +475,8 @@ def markdown(result: dict) -> str:
         f"{key}: `{v['variant']}` ({v['median_images_per_s']:.2f} img/s, "
         f"{v['ratio_vs_reference']:.2f}× reference)" for key, v in result["best_variants"].items()) + ".",
         "", "FLOPs of compiled variants are those of the eager cyclekit step (same arithmetic). "
+        "`eager_bf16` runs the same arithmetic under bf16 autocast (`train.precision: bf16-mixed`); "
+        "its % of peak is relative to the *fp32* peak. "
         "`first step s` of compiled variants includes compilation"
         + (" (cold inductor cache)." if result["fresh_compile_cache"] else "."), ""]
     return "\n".join(lines)
@@ -504,7 +510,7 @@ def main(argv: list[str] | None = None) -> dict:
         args.reps = args.reps or 1
         args.warmup = args.warmup if args.warmup is not None else 1
         args.steps = args.steps or 1
-        args.variants = args.variants or ["eager_channels_last", "eager_contiguous"]
+        args.variants = args.variants or ["eager_contiguous", "eager_bf16"]
         args.num_images = min(args.num_images, 4 * args.batch_size)
         model = QUICK_MODEL
     else:

@@ -125,8 +125,7 @@ class TrainConfig:
         if not 0.0 <= self.decay_start <= 1.0:
             raise ConfigError(f"train.decay_start={self.decay_start} must be in [0, 1]")
         _choice("train.accelerator", self.accelerator, ("cpu", "cuda", "gpu", "auto"))
-        _choice("train.precision", self.precision,
-                ("32-true", "bf16-mixed", "16-mixed", "64-true"))
+        _choice("train.precision", self.precision, ("32-true", "bf16-mixed"))
         if self.num_threads is not None:
             _positive("train.num_threads", self.num_threads)
 

@@ -106,3 +106,9 @@ def test_lr_schedule_is_constant_then_linear_to_zero(tiny_settings):
     config = _config(tiny_settings, **{"train.steps": 100, "train.decay_start": 0.5})
     factor = lr_factor(config.train)
     assert [factor(s) for s in (0, 49, 50, 75, 100)] == [1.0, 1.0, 1.0, 0.5, 0.0]
+
+
+def test_bf16_mixed_precision_trains(tmp_path, tiny_settings):
+    metrics = train(_config(tiny_settings, **{"train.precision": "bf16-mixed"}), tmp_path / "run",
+                    progress=False)
+    assert metrics["train/skipped_updates"] == 0 and metrics["test/cycle_l1_x"] < 2
