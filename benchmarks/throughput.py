@@ -338,6 +338,10 @@ class Entry:
 def measure_group(method: str, size: int, args, model: dict, images: tuple[np.ndarray, np.ndarray],
                   ) -> list[dict]:
     batch = args.batch_size
+    # Fresh dynamo state per group: with graphs of another image size cached, dynamo would
+    # switch to dynamic shapes, which inductor 2.13 fails on for these networks on CPU
+    # ("cannot determine truth value of Relational").
+    torch._dynamo.reset()
     entries = [Entry("reference", "reference", "plain_loop",
                      lambda: ReferenceLoop(method, *images, size, batch, model, args.seed))]
     for variant in args.variants:

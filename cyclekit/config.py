@@ -47,11 +47,11 @@ class StrategyConfig:
     self_cyclic_mode: str = "half"
 
     def validate(self) -> None:
-        _choice("strategy.name", self.name, ("joint", "em", "self_cyclic"))
-        _choice("strategy.first_phase", self.first_phase, ("f", "g"))
-        _choice("strategy.self_cyclic_mode", self.self_cyclic_mode, ("half", "em"))
-        _positive("strategy.check_every", self.check_every)
-        _positive("strategy.max_inner_steps", self.max_inner_steps)
+        check_choice("strategy.name", self.name, ("joint", "em", "self_cyclic"))
+        check_choice("strategy.first_phase", self.first_phase, ("f", "g"))
+        check_choice("strategy.self_cyclic_mode", self.self_cyclic_mode, ("half", "em"))
+        check_positive("strategy.check_every", self.check_every)
+        check_positive("strategy.max_inner_steps", self.max_inner_steps)
         if not 0 <= self.min_inner_steps <= self.max_inner_steps:
             raise ConfigError(
                 f"strategy.min_inner_steps={self.min_inner_steps} must be between 0 and "
@@ -59,8 +59,7 @@ class StrategyConfig:
             )
         if not 0.0 <= self.ema_beta < 1.0:
             raise ConfigError(f"strategy.ema_beta={self.ema_beta} must be in [0, 1)")
-        if self.tolerance < 0:
-            raise ConfigError(f"strategy.tolerance={self.tolerance} must be >= 0")
+        check_non_negative("strategy.tolerance", self.tolerance)
 
 
 @dataclass
@@ -80,8 +79,8 @@ class DataConfig:
         from cyclekit.data import list_domains
 
         for key in ("x", "y"):
-            _choice(f"data.{key}", getattr(self, key), tuple(list_domains()))
-        _choice("data.channels", self.channels, (1, 3))
+            check_choice(f"data.{key}", getattr(self, key), tuple(list_domains()))
+        check_choice("data.channels", self.channels, (1, 3))
         if self.image_size < 16 or self.image_size % 4:
             raise ConfigError(
                 f"data.image_size={self.image_size} must be a multiple of 4 and at least 16"
@@ -89,9 +88,8 @@ class DataConfig:
         for key in ("limit_train", "limit_test"):
             value = getattr(self, key)
             if value is not None:
-                _positive(f"data.{key}", value)
-        if self.val_size < 0:
-            raise ConfigError(f"data.val_size={self.val_size} must be >= 0")
+                check_positive(f"data.{key}", value)
+        check_non_negative("data.val_size", self.val_size)
 
 
 @dataclass
@@ -119,15 +117,14 @@ class TrainConfig:
     def validate(self) -> None:
         for key in ("steps", "batch_size", "log_every", "eval_every", "sample_every",
                     "checkpoint_every", "keep_checkpoints", "max_nonfinite", "devices"):
-            _positive(f"train.{key}", getattr(self, key))
-        if self.lr <= 0:
-            raise ConfigError(f"train.lr={self.lr} must be > 0")
+            check_positive(f"train.{key}", getattr(self, key))
+        check_positive("train.lr", self.lr)
         if not 0.0 <= self.decay_start <= 1.0:
             raise ConfigError(f"train.decay_start={self.decay_start} must be in [0, 1]")
-        _choice("train.accelerator", self.accelerator, ("cpu", "cuda", "gpu", "auto"))
-        _choice("train.precision", self.precision, ("32-true", "bf16-mixed"))
+        check_choice("train.accelerator", self.accelerator, ("cpu", "cuda", "gpu", "auto"))
+        check_choice("train.precision", self.precision, ("32-true", "bf16-mixed"))
         if self.num_threads is not None:
-            _positive("train.num_threads", self.num_threads)
+            check_positive("train.num_threads", self.num_threads)
 
 
 @dataclass
@@ -144,9 +141,9 @@ class EvalConfig:
     translation_accuracy: bool = True
 
     def validate(self) -> None:
-        _choice("eval.checkpoint", self.checkpoint, ("last", "best_val_cycle"))
-        _positive("eval.num_samples", self.num_samples)
-        _positive("eval.judge_epochs", self.judge_epochs)
+        check_choice("eval.checkpoint", self.checkpoint, ("last", "best_val_cycle"))
+        check_positive("eval.num_samples", self.num_samples)
+        check_positive("eval.judge_epochs", self.judge_epochs)
 
 
 @dataclass
@@ -289,11 +286,16 @@ def _plain(value: Any) -> Any:
     return dataclasses.asdict(value) if dataclasses.is_dataclass(value) else value
 
 
-def _choice(where: str, value: Any, options: tuple) -> None:
+def check_choice(where: str, value: Any, options: tuple) -> None:
     if value not in options:
         raise ConfigError(f"{where}={value!r} is not valid; choose one of {list(options)}")
 
 
-def _positive(where: str, value: int) -> None:
+def check_positive(where: str, value: float) -> None:
     if value <= 0:
         raise ConfigError(f"{where}={value} must be > 0")
+
+
+def check_non_negative(where: str, value: float) -> None:
+    if value < 0:
+        raise ConfigError(f"{where}={value} must be >= 0")

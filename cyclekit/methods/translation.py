@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from cyclekit.core.method import CyclicMethod
 from cyclekit.core.objective import CycleObjective
 from cyclekit.core.prior_matching import LeastSquaresGAN
-from cyclekit.errors import ConfigError
+from cyclekit.config import check_choice, check_non_negative, check_positive
 from cyclekit.methods import translation_eval
 from cyclekit.nets import PatchDiscriminator, ResnetGenerator, init_weights, n_layers_for_image_size
 
@@ -40,19 +40,11 @@ class TranslationModelConfig:
 
     def validate(self) -> None:
         for key in ("generator_channels", "discriminator_channels"):
-            if getattr(self, key) <= 0:
-                raise ConfigError(f"model.{key}={getattr(self, key)} must be > 0")
-        if self.generator_blocks < 0:
-            raise ConfigError(f"model.generator_blocks={self.generator_blocks} must be >= 0")
-        if self.norm not in ("instance", "batch", "none"):
-            raise ConfigError(f"model.norm={self.norm!r} is not valid; choose one of "
-                              f"['instance', 'batch', 'none']")
-        for key in ("lambda_cycle", "weight_cycle_x", "weight_cycle_y", "weight_gan",
-                    "lambda_identity", "init_gain"):
-            if getattr(self, key) < 0:
-                raise ConfigError(f"model.{key}={getattr(self, key)} must be >= 0")
-        if self.history_size < 0:
-            raise ConfigError(f"model.history_size={self.history_size} must be >= 0")
+            check_positive(f"model.{key}", getattr(self, key))
+        check_choice("model.norm", self.norm, ("instance", "batch", "none"))
+        for key in ("generator_blocks", "history_size", "lambda_cycle", "weight_cycle_x",
+                    "weight_cycle_y", "weight_gan", "lambda_identity", "init_gain"):
+            check_non_negative(f"model.{key}", getattr(self, key))
 
 
 class ImageTranslation(CyclicMethod):
