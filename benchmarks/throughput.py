@@ -51,7 +51,12 @@ from cyclekit.core.strategy import build_strategy
 from cyclekit.core.trainer import build_method, lr_factor, make_fabric
 from cyclekit.data import UnpairedBatcher
 from cyclekit.data.transforms import to_model_images
-from cyclekit.nets import PatchDiscriminator, ResnetGenerator, init_weights, n_layers_for_image_size
+from cyclekit.nets import (
+    PatchDiscriminator,
+    ResnetGenerator,
+    init_weights,
+    n_layers_for_image_size,
+)
 
 FULL_MODEL = {"generator_channels": 64, "generator_blocks": 6, "discriminator_channels": 64}
 QUICK_MODEL = {"generator_channels": 8, "generator_blocks": 1, "discriminator_channels": 8}

@@ -12,12 +12,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cyclekit.config import check_choice, check_non_negative, check_positive
 from cyclekit.core.method import CyclicMethod
 from cyclekit.core.objective import CycleObjective
 from cyclekit.core.prior_matching import LeastSquaresGAN
-from cyclekit.config import check_choice, check_non_negative, check_positive
 from cyclekit.methods import translation_eval
-from cyclekit.nets import PatchDiscriminator, ResnetGenerator, init_weights, n_layers_for_image_size
+from cyclekit.nets import (
+    PatchDiscriminator,
+    ResnetGenerator,
+    init_weights,
+    n_layers_for_image_size,
+)
 
 
 @dataclass

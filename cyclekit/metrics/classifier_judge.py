@@ -14,9 +14,9 @@ import torch.nn.functional as F
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
+from cyclekit.core.atomic import atomic_output
 from cyclekit.errors import CheckpointError, ConfigError, DataError
 from cyclekit.nets.digit_classifier import DigitClassifier
-from cyclekit.core.atomic import atomic_output
 
 MAX_SHIFT = 2
 DOMAIN_KEY_PATTERN = re.compile(r"[A-Za-z0-9._-]+")

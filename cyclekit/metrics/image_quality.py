@@ -1,7 +1,10 @@
 """Full-reference image quality: SSIM (Wang et al., 2004), PSNR and MSE, on batches in [-1, 1]."""
 
 import torch
-from torchmetrics.functional.image import peak_signal_noise_ratio, structural_similarity_index_measure
+from torchmetrics.functional.image import (
+    peak_signal_noise_ratio,
+    structural_similarity_index_measure,
+)
 
 
 def _to_unit_range(a: torch.Tensor, b: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

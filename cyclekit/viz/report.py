@@ -8,8 +8,8 @@ from urllib.parse import quote
 
 import yaml
 
-from cyclekit.errors import ConfigError
 from cyclekit.core.atomic import atomic_output
+from cyclekit.errors import ConfigError
 from cyclekit.viz.curves import curve_families, plot_curves
 
 EM_COLUMNS = ("step", "phase", "inner_steps", "reason")

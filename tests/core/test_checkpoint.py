@@ -1,7 +1,12 @@
 import pytest
 import torch
 
-from cyclekit.core.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint, step_checkpoints
+from cyclekit.core.checkpoint import (
+    latest_checkpoint,
+    load_checkpoint,
+    save_checkpoint,
+    step_checkpoints,
+)
 from cyclekit.errors import CheckpointError
 from tests.core.toy import LinearPair
 

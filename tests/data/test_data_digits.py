@@ -4,8 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from cyclekit.data import load_domain
-from cyclekit.data import sklearn_digits
+from cyclekit.data import load_domain, sklearn_digits
 from cyclekit.data.sklearn_digits import load_sklearn_digits_m
 
 

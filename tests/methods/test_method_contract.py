@@ -5,15 +5,15 @@ import math
 
 import pytest
 import torch
+from lightning.fabric import Fabric
 
 import cyclekit
 from cyclekit.config import build_config
 from cyclekit.core.checkpoint import load_checkpoint, save_checkpoint
+from cyclekit.core.players import Players
+from cyclekit.core.registry import get_method_class
 from cyclekit.core.strategy import build_strategy
 from cyclekit.core.trainer import build_method, lr_factor
-from cyclekit.core.players import Players
-from lightning.fabric import Fabric
-from cyclekit.core.registry import get_method_class
 
 
 def _cases():

@@ -4,7 +4,11 @@ from torch import nn
 
 from cyclekit.config import build_config
 from cyclekit.data.pair import load_pair
-from cyclekit.methods.translation_eval import evaluate_translation, sample_rows, validation_losses
+from cyclekit.methods.translation_eval import (
+    evaluate_translation,
+    sample_rows,
+    validation_losses,
+)
 
 
 class Identity(nn.Module):

@@ -2,7 +2,12 @@ import pytest
 import torch
 
 from cyclekit.errors import ConfigError
-from cyclekit.nets import PatchDiscriminator, n_layers_for_image_size, patch_output_size, patch_receptive_field
+from cyclekit.nets import (
+    PatchDiscriminator,
+    n_layers_for_image_size,
+    patch_output_size,
+    patch_receptive_field,
+)
 
 
 def test_receptive_fields():
