@@ -77,16 +77,12 @@ def _demo(args) -> int:
 
 
 def _train(args) -> int:
-    from cyclekit.config import build_config, load_config
+    from cyclekit.config import load_config
     from cyclekit.core.trainer import train
 
-    if args.resume and (args.out / "config.yaml").is_file():
-        import yaml
-
-        saved = yaml.safe_load((args.out / "config.yaml").read_text())
-        config = build_config(saved, args.overrides)
-    else:
-        config = load_config(args.config, args.overrides)
+    saved = args.out / "config.yaml"
+    source = saved if args.resume and saved.is_file() else args.config  # resume: the run's own
+    config = load_config(source, args.overrides)
     metrics = train(config, args.out, resume=args.resume, progress=not args.no_progress)
     if metrics:
         print(json.dumps(metrics, indent=2, sort_keys=True))

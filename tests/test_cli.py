@@ -87,3 +87,4 @@ def test_ctrl_c_checkpoints_cleanly_and_resume_continues(tmp_path, tiny_settings
                    "--set", f"train.steps={step + 2}", cwd=tmp_path)
     assert resumed.returncode == 0, resumed.stderr
     assert json.loads(resumed.stdout)["train/steps"] == step + 2
+    assert yaml.safe_load((run / "config.yaml").read_text())["train"]["steps"] == step + 2

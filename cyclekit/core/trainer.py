@@ -103,6 +103,8 @@ def train(config: ExperimentConfig, run_dir: str | Path, *, resume: bool = False
 
     if resume:
         loop = _restore(fabric, config, checkpoints, method, players, strategy, batcher)
+        if is_main:  # overrides given on resume (e.g. more steps) become part of the run
+            save_config(config, run_dir / "config.yaml")
         log.truncate_after(loop.step)
         log.event({"event": "resume", "step": loop.step})
 
