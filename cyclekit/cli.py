@@ -96,7 +96,7 @@ def _eval(args) -> int:
     config_path = args.run_dir / "config.yaml"
     if not config_path.is_file():
         raise CyclekitError(f"'{args.run_dir}' is not a run directory (no config.yaml in it)")
-    metrics = evaluate_run(load_config(config_path), args.run_dir)
+    metrics = evaluate_run(load_config(config_path), args.run_dir, progress=True)
     print(json.dumps(metrics, indent=2, sort_keys=True))
     return 0
 

@@ -69,7 +69,7 @@ class CyclicMethod(nn.Module):
         """Rows of images (and their labels) for the sample grid of the run report."""
         raise NotImplementedError(f"{type(self).__name__} draws no samples")
 
-    def evaluate(self, pair, *, cache_dir, device) -> dict[str, float]:
+    def evaluate(self, pair, *, cache_dir, device, progress: bool = False) -> dict[str, float]:
         """Final test metrics as a flat dict, keyed ``test/...``."""
         raise NotImplementedError(f"{type(self).__name__} has no evaluation")
 

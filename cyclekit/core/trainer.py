@@ -160,13 +160,15 @@ def train(config: ExperimentConfig, run_dir: str | Path, *, resume: bool = False
 
     metrics: dict[str, float] = {}
     if is_main:
-        metrics = evaluate_run(config, run_dir, method=method, pair=pair, fabric=fabric)
+        metrics = evaluate_run(config, run_dir, method=method, pair=pair, fabric=fabric,
+                               progress=progress)
     fabric.barrier()
     return metrics
 
 
 def evaluate_run(config: ExperimentConfig, run_dir: Path, *, method: CyclicMethod | None = None,
-                 pair: DomainPair | None = None, fabric: Fabric | None = None) -> dict[str, float]:
+                 pair: DomainPair | None = None, fabric: Fabric | None = None,
+                 progress: bool = False) -> dict[str, float]:
     """Evaluate the checkpoint chosen by ``eval.checkpoint``; write metrics.json and report."""
     from cyclekit.viz import write_report
 
@@ -178,7 +180,7 @@ def evaluate_run(config: ExperimentConfig, run_dir: Path, *, method: CyclicMetho
     chosen = _selected_checkpoint(config, run_dir / "checkpoints")
     state = load_checkpoint(chosen, method, fingerprint=config.fingerprint(), device=device)
     started = time.perf_counter()
-    metrics = method.evaluate(pair, cache_dir=cache_dir("judges"), device=device)
+    metrics = method.evaluate(pair, cache_dir=cache_dir("judges"), device=device, progress=progress)
     loop = state["loop"]
     metrics.update({
         "train/steps": float(loop["step"]), "train/wall_time_s": loop["wall_time"],

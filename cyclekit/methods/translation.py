@@ -99,10 +99,10 @@ class ImageTranslation(CyclicMethod):
     def sample_rows(self, pair, count, device):
         return translation_eval.sample_rows(self, pair, count, device)
 
-    def evaluate(self, pair, *, cache_dir, device):
+    def evaluate(self, pair, *, cache_dir, device, progress=False):
         data = self.config.data
         key = (f"{data.image_size}px-{data.channels}ch-n{data.limit_train}-v{data.val_size}"
                f"-e{self.config.eval.judge_epochs}-s{self.config.seed}")
         return translation_eval.evaluate_translation(
             self, pair, eval_config=self.config.eval, cache_dir=cache_dir, device=device,
-            judge_key=key)
+            judge_key=key, progress=progress)

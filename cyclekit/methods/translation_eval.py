@@ -38,7 +38,7 @@ def sample_rows(method, pair: DomainPair, count: int, device) -> tuple[list[torc
 
 
 def evaluate_translation(method, pair: DomainPair, *, eval_config, cache_dir, device,
-                         judge_key: str) -> dict[str, float]:
+                         judge_key: str, progress: bool = False) -> dict[str, float]:
     """All test metrics of a translation method, as a flat dict of floats."""
     x, y = pair.x.test, pair.y.test
     fake_y = translate(method.f, x.images, device=device)
@@ -54,7 +54,7 @@ def evaluate_translation(method, pair: DomainPair, *, eval_config, cache_dir, de
                 continue
             judge = cached_judge(f"{judge_key}-{target.train.name}", target.train.images,
                                  target.train.labels, cache_dir, epochs=eval_config.judge_epochs,
-                                 device=device)
+                                 device=device, progress=progress)
             metrics[f"test/acc_{direction}"] = accuracy(judge, fakes, source.test.labels)
             metrics[f"test/judge_acc_{target.test.name}"] = accuracy(judge, target.test.images,
                                                                    target.test.labels)

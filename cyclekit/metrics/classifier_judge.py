@@ -5,7 +5,6 @@ the standard digit-translation metric (Taigman et al., 2017; Hoffman et al., 201
 """
 
 import re
-import sys
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import torch
 import torch.nn.functional as F
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
+from tqdm.auto import trange
 
 from cyclekit.core.atomic import atomic_output
 from cyclekit.errors import CheckpointError, ConfigError, DataError
@@ -80,7 +80,8 @@ def train_judge(
         optimizer = torch.optim.Adam(classifier.parameters(), lr=lr)
         scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs)
         classifier.train()
-        for epoch in range(epochs):
+        epochs_bar = trange(epochs, desc="training judge", disable=not progress, leave=False)
+        for _ in epochs_bar:
             total_loss, seen = 0.0, 0
             for index in torch.randperm(len(images), generator=generator).split(batch_size):
                 if len(index) < 2:
@@ -93,8 +94,7 @@ def train_judge(
                 total_loss += loss.item() * len(index)
                 seen += len(index)
             scheduler.step()
-            if progress:
-                print(f"judge epoch {epoch + 1}/{epochs}: loss {total_loss / max(seen, 1):.4f}", file=sys.stderr)
+            epochs_bar.set_postfix(loss=f"{total_loss / max(seen, 1):.4f}")
     return classifier.eval().requires_grad_(False)
 
 
