@@ -286,9 +286,8 @@ class CyclekitLoop:
         self.memory_format = torch.channels_last if channels_last else torch.contiguous_format
 
     def step(self, index: int) -> None:
-        x, y = self.batcher.next()
-        batch = {"x": x.to(self.device, memory_format=self.memory_format),
-                 "y": y.to(self.device, memory_format=self.memory_format)}
+        batch = {name: images.to(self.device, memory_format=self.memory_format)
+                 for name, images in self.batcher.next().items()}
         with self.fabric.autocast():
             self.strategy.step(self.method, batch, self.players, index)
         self.players.step_schedulers()

@@ -1,8 +1,9 @@
 """Typed experiment configuration: dataclasses with paper defaults, strict YAML loading.
 
 An experiment has seven top-level keys: ``method``, ``strategy``, ``data``, ``model``,
-``train``, ``eval``, ``seed``. The ``model`` section is typed by the method (each method
-registers its own dataclass), everything else is shared. Unknown keys and wrong types raise
+``train``, ``eval``, ``seed``. The ``model`` and ``data`` sections are typed by the method
+(each method registers its own dataclasses; ``data`` defaults to two image domains),
+everything else is shared. Unknown keys and wrong types raise
 :class:`~cyclekit.errors.ConfigError` naming the valid keys, so typos never pass silently.
 """
 
@@ -153,7 +154,7 @@ class ExperimentConfig:
     method: str
     model: Any
     strategy: StrategyConfig = field(default_factory=StrategyConfig)
-    data: DataConfig = field(default_factory=DataConfig)
+    data: Any = field(default_factory=DataConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
     eval: EvalConfig = field(default_factory=EvalConfig)
     seed: int = 0
@@ -197,7 +198,7 @@ def build_config(raw: dict[str, Any] | None = None, overrides: list[str] | None 
         method=method,
         model=_from_mapping(method_class.model_config, raw.get("model"), "model"),
         strategy=_from_mapping(StrategyConfig, strategy_raw, "strategy"),
-        data=_from_mapping(DataConfig, raw.get("data"), "data"),
+        data=_from_mapping(method_class.data_config, raw.get("data"), "data"),
         train=_from_mapping(TrainConfig, raw.get("train"), "train"),
         eval=_from_mapping(EvalConfig, raw.get("eval"), "eval"),
         seed=_coerce("seed", raw.get("seed", 0), int),

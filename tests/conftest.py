@@ -23,8 +23,27 @@ def _isolated_cache(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("CYCLEKIT_CACHE", cache)
 
 
+# Tiny settings of every registered method, for the contract test over all methods. A new
+# method adds its entry here (its own ``data`` / ``model`` sections, seconds to train).
+TINY_BY_METHOD = {"cyclegan": TINY, "cyclegn": TINY}
+
+
 @pytest.fixture
 def tiny_settings():
     import copy
 
     return copy.deepcopy(TINY)
+
+
+@pytest.fixture
+def tiny_settings_for():
+    """``tiny_settings_for(method_name)``: a fresh copy of that method's tiny settings."""
+    import copy
+
+    def settings(name: str) -> dict:
+        if name not in TINY_BY_METHOD:
+            raise KeyError(f"method '{name}' has no tiny settings; add it to TINY_BY_METHOD "
+                           f"in tests/conftest.py")
+        return copy.deepcopy(TINY_BY_METHOD[name])
+
+    return settings

@@ -35,7 +35,7 @@ class DualEM(Strategy):
         losses, critic_pair = self._phase_losses(method, batch)
         players.update((self.phase,), sum(losses.values()), step)
         report = as_floats(losses)
-        report.update(update_critics(method, players, step, critic_pair))
+        report.update(update_critics(method, players, step, critic_pair, batch))
         watched = "cycle_x" if self.phase == "g" else "cycle_y"
         monitored = report.get(watched, sum(report[name] for name in losses))
         reason = self.rule.update(monitored)

@@ -28,5 +28,5 @@ class Joint(Strategy):
         players.update(("f", "g"), sum(losses.values()), step)
         report = as_floats(losses)
         report.update(update_critics(method, players, step,
-                                     {"sim_x": (y, fake_y), "sim_y": (x, fake_x)}))
+                                     {"sim_x": (y, fake_y), "sim_y": (x, fake_x)}, batch))
         return report

@@ -4,6 +4,11 @@ A method maps its networks and losses onto the framework of seed 000: ``f: X -> 
 ``g: Y -> X`` (the same module for self-cyclic methods), a :class:`CycleObjective`, and
 optionally extra mapping losses (:meth:`regularisers`). Strategies call only this interface,
 so any method can be optimised jointly, by dual EM, or self-cyclically when it allows it.
+
+A method also says what its data are: the type of its ``data`` config section, how to load
+them (:meth:`load_data`) and how to draw training batches from them (:meth:`make_batcher`).
+The default is two image domains drawn unpaired; other methods draw set-supervised batches
+or pair images with samples of an implicit prior.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import torch
 from torch import nn
 
+from cyclekit.config import DataConfig
 from cyclekit.core.objective import CycleObjective
 
 if TYPE_CHECKING:
@@ -22,6 +28,7 @@ if TYPE_CHECKING:
 class CyclicMethod(nn.Module):
     name: ClassVar[str]
     model_config: ClassVar[type]
+    data_config: ClassVar[type] = DataConfig
     default_strategy: ClassVar[str] = "joint"
     strategies: ClassVar[tuple[str, ...]] = ("joint", "em")
     shared_mapping: ClassVar[bool] = False
@@ -33,6 +40,23 @@ class CyclicMethod(nn.Module):
     def __init__(self, config: ExperimentConfig):
         super().__init__()
         self.config = config
+
+    @classmethod
+    def load_data(cls, config: ExperimentConfig) -> Any:
+        """The experiment's data (train / validation / test), passed back to :meth:`make_batcher`,
+        :meth:`validation_losses`, :meth:`sample_rows` and :meth:`evaluate`."""
+        from cyclekit.data.pair import load_pair
+
+        return load_pair(config.data, seed=config.seed)
+
+    def make_batcher(self, data: Any, *, rank: int = 0, world_size: int = 1):
+        """A deterministic, resumable source of training batches: ``next() -> dict`` of tensors,
+        ``state_dict()``, ``load_state_dict()``; with ``world_size`` > 1 each rank a share."""
+        from cyclekit.data import UnpairedBatcher
+
+        return UnpairedBatcher(data.x.train.images, data.y.train.images,
+                               self.config.train.batch_size, seed=self.config.seed, rank=rank,
+                               world_size=world_size)
 
     def map_xy(self, x: torch.Tensor, batch: dict[str, Any] | None = None) -> torch.Tensor:
         """y = f(x)."""

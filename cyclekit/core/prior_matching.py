@@ -27,8 +27,12 @@ class PriorMatching(nn.Module):
         """
         raise NotImplementedError
 
-    def critic_loss(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
-        """The loss the critic minimises (only when ``has_critic``)."""
+    def critic_loss(self, real: torch.Tensor, fake: torch.Tensor, batch: dict | None = None,
+                    ) -> torch.Tensor:
+        """The loss the critic minimises (only when ``has_critic``).
+
+        ``batch`` carries the conditioning input of conditional critics (e.g. r(z; x)).
+        """
         raise NotImplementedError
 
     def extra_state(self) -> dict:
@@ -57,7 +61,8 @@ class LeastSquaresGAN(PriorMatching):
         with frozen(self.discriminator):
             return torch.mean((self.discriminator(fake) - 1.0) ** 2)
 
-    def critic_loss(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+    def critic_loss(self, real: torch.Tensor, fake: torch.Tensor, batch: dict | None = None,
+                    ) -> torch.Tensor:
         replayed = self.history.query(fake.detach())
         scores = self.discriminator(torch.cat([real, replayed]))
         real_scores, fake_scores = scores[: real.shape[0]], scores[real.shape[0]:]

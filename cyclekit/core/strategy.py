@@ -47,14 +47,16 @@ def as_floats(losses: dict[str, torch.Tensor]) -> dict[str, float]:
 
 
 def update_critics(method: CyclicMethod, players: Players, step: int,
-                   pairs: dict[str, tuple[torch.Tensor, torch.Tensor]]) -> dict[str, float]:
+                   pairs: dict[str, tuple[torch.Tensor, torch.Tensor]], batch: dict | None = None,
+                   ) -> dict[str, float]:
     """One update of the critics of the prior-matching terms named in ``pairs``.
 
     ``pairs[name] = (real, fake)``: real samples of the domain the term matches, and the
-    (detached) mapped samples the mapping produced in this step.
+    (detached) mapped samples the mapping produced in this step. ``batch`` is passed on to
+    conditional critics.
     """
     critics = method.objective.critic_terms()
-    losses = {f"critic_{name}": critics[name].critic_loss(real, fake.detach())
+    losses = {f"critic_{name}": critics[name].critic_loss(real, fake.detach(), batch)
               for name, (real, fake) in pairs.items() if name in critics}
     if losses:
         players.update([name for name in pairs if name in critics], sum(losses.values()), step)

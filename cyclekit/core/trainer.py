@@ -30,9 +30,7 @@ from cyclekit.core.registry import get_method_class
 from cyclekit.core.rng import capture_rng_state, restore_rng_state
 from cyclekit.core.run_log import RunLog
 from cyclekit.core.strategy import build_strategy
-from cyclekit.data import UnpairedBatcher
 from cyclekit.data.cache import cache_dir
-from cyclekit.data.pair import DomainPair, load_pair
 from cyclekit.errors import CheckpointError, CyclekitError, RunStopped
 
 
@@ -82,15 +80,13 @@ def train(config: ExperimentConfig, run_dir: str | Path, *, resume: bool = False
     _set_threads(config)
     seed_everything(config.seed, verbose=False)
 
-    pair = load_pair(config.data, seed=config.seed)
+    pair = get_method_class(config.method).load_data(config)
     method = build_method(config, fabric.device)
     players = Players(fabric, method.player_params(),
                       lambda name, params: method.make_optimizer(name, params, config.train),
                       lr_factor(config.train), config.train.max_nonfinite)
     strategy = build_strategy(config.strategy)
-    batcher = UnpairedBatcher(pair.x.train.images, pair.y.train.images, config.train.batch_size,
-                              seed=config.seed, rank=fabric.global_rank,
-                              world_size=fabric.world_size)
+    batcher = method.make_batcher(pair, rank=fabric.global_rank, world_size=fabric.world_size)
     loop = LoopState()
     log = RunLog(run_dir, enabled=is_main)
     checkpoints = run_dir / "checkpoints"
@@ -122,9 +118,8 @@ def train(config: ExperimentConfig, run_dir: str | Path, *, resume: bool = False
 
     with stop_on_signals(enabled=fabric.world_size == 1) as stop:
         while loop.step < train_cfg.steps:
-            x, y = batcher.next()
-            batch = {"x": x.to(fabric.device, memory_format=memory_format),
-                     "y": y.to(fabric.device, memory_format=memory_format)}
+            batch = {name: _to_device(value, fabric.device, memory_format)
+                     for name, value in batcher.next().items()}
             with fabric.autocast():
                 losses = strategy.step(method, batch, players, loop.step)
             players.step_schedulers()
@@ -167,7 +162,7 @@ def train(config: ExperimentConfig, run_dir: str | Path, *, resume: bool = False
 
 
 def evaluate_run(config: ExperimentConfig, run_dir: Path, *, method: CyclicMethod | None = None,
-                 pair: DomainPair | None = None, fabric: Fabric | None = None,
+                 pair=None, fabric: Fabric | None = None,
                  progress: bool = False) -> dict[str, float]:
     """Evaluate the checkpoint chosen by ``eval.checkpoint``; write metrics.json and report."""
     from cyclekit.viz import write_report
@@ -175,7 +170,7 @@ def evaluate_run(config: ExperimentConfig, run_dir: Path, *, method: CyclicMetho
     run_dir = Path(run_dir)
     _set_threads(config)
     device = fabric.device if fabric is not None else torch.device("cpu")
-    pair = pair or load_pair(config.data, seed=config.seed)
+    pair = pair or get_method_class(config.method).load_data(config)
     method = method or build_method(config, device)
     chosen = _selected_checkpoint(config, run_dir / "checkpoints")
     state = load_checkpoint(chosen, method, fingerprint=config.fingerprint(), device=device)
@@ -263,6 +258,15 @@ def _save_samples(method, pair, fabric, path: Path, count: int, device=None) -> 
     device = device if device is not None else fabric.device
     rows, labels = method.sample_rows(pair, count, device)
     save_image_grid(rows, path, row_labels=labels)
+
+
+def _to_device(value, device: torch.device, memory_format: torch.memory_format):
+    """Move a batch entry to the device; only image batches (4-D) take the memory format."""
+    if isinstance(value, torch.Tensor):
+        if value.dim() == 4:
+            return value.to(device, memory_format=memory_format)
+        return value.to(device)
+    return value
 
 
 def _update_running(running: dict[str, float], losses: dict[str, float], beta: float = 0.9) -> None:

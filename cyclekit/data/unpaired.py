@@ -56,10 +56,10 @@ class UnpairedBatcher:
         for domain in self._domains.values():
             domain.reshuffle(self._generator)
 
-    def next(self) -> tuple[torch.Tensor, torch.Tensor]:
-        """The next ``(x_batch, y_batch)``; each domain drops its last incomplete batch."""
-        return (self._domains["x"].take(self.batch_size, self._generator),
-                self._domains["y"].take(self.batch_size, self._generator))
+    def next(self) -> dict[str, torch.Tensor]:
+        """The next batch ``{"x": ..., "y": ...}``; each domain drops its last incomplete batch."""
+        return {label: domain.take(self.batch_size, self._generator)
+                for label, domain in self._domains.items()}
 
     def state_dict(self) -> dict:
         """Generator state, orders and positions: tensors and ints only."""

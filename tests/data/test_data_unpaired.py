@@ -12,7 +12,8 @@ def _domains():
 
 
 def _draw(batcher, count):
-    return [batcher.next() for _ in range(count)]
+    """``count`` batches as ``(x, y)`` tuples."""
+    return [(batch["x"], batch["y"]) for batch in (batcher.next() for _ in range(count))]
 
 
 def test_same_seed_same_batches_and_domains_shuffled_independently():
@@ -51,7 +52,7 @@ def test_ranks_take_disjoint_shares_in_lockstep():
     ranks = [UnpairedBatcher(x, y, 2, seed=5, rank=r, world_size=3) for r in range(3)]
     for _ in range(6):
         batches = [batcher.next() for batcher in ranks]
-        for domain in (0, 1):
+        for domain in ("x", "y"):
             seen = [set(batch[domain].tolist()) for batch in batches]
             assert not (seen[0] & seen[1] or seen[0] & seen[2] or seen[1] & seen[2])
 
