@@ -61,7 +61,7 @@ def test_yaml_files(tmp_path):
 def test_every_shipped_preset_loads():
     from pathlib import Path
 
-    presets = sorted((Path(__file__).resolve().parents[1] / "configs").glob("*.yaml"))
+    presets = sorted((Path(__file__).resolve().parents[1] / "configs").rglob("*.yaml"))
     assert presets
     for preset in presets:
         load_config(preset)

@@ -191,6 +191,23 @@ def evaluate_run(config: ExperimentConfig, run_dir: Path, *, method: CyclicMetho
     return metrics
 
 
+def load_trained_method(run_dir: str | Path, device: torch.device | str = "cpu",
+                        ) -> tuple[ExperimentConfig, CyclicMethod]:
+    """A finished (or stopped) run's config and its method, with the weights of the checkpoint
+    its ``eval.checkpoint`` rule selects, in eval mode: for inference and figures."""
+    from cyclekit.config import load_config
+
+    run_dir = Path(run_dir)
+    if not (run_dir / "config.yaml").is_file():
+        raise CyclekitError(f"'{run_dir}' is not a run directory (no config.yaml in it)")
+    config = load_config(run_dir / "config.yaml")
+    method = build_method(config, torch.device(device))
+    state = load_checkpoint(_selected_checkpoint(config, run_dir / "checkpoints"), method,
+                            fingerprint=config.fingerprint(), device=device)
+    method.load_extra_state(state["method_extra"], device)
+    return config, method.eval()
+
+
 def _set_threads(config: ExperimentConfig) -> None:
     """Same thread count in training and evaluation, so results reproduce exactly."""
     if config.train.num_threads:
