@@ -3,7 +3,11 @@
     cyclekit demo [--methods cyclegn cyclegan] [--out DIR]
     cyclekit train CONFIG.yaml --out DIR [--set key=value ...] [--resume]
     cyclekit eval RUN_DIR
+    cyclekit translate RUN_DIR INPUTS... --direction x2y|y2x --out DIR
+    cyclekit predict RUN_DIR INPUTS... --out preds.csv
     cyclekit list
+    cyclekit track run ncc SEQUENCE_DIR... --out RESULTS_DIR
+    cyclekit track eval RESULTS_DIR --data SEQUENCES_DIR_OR_JSON --protocol pysot_otb
 """
 
 from __future__ import annotations
@@ -58,8 +62,30 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("run_dir", type=Path)
     evaluate.set_defaults(handler=_eval)
 
+    translate = commands.add_parser("translate", help="translate image files with a trained run")
+    translate.add_argument("run_dir", type=Path, help="a run directory written by 'cyclekit train'")
+    translate.add_argument("inputs", nargs="+", type=Path,
+                           help="image files or folders (searched recursively)")
+    translate.add_argument("--direction", required=True, choices=["x2y", "y2x"],
+                           help="x2y: the run's data.x -> data.y; y2x: back")
+    translate.add_argument("--out", type=Path, required=True,
+                           help="folder for the PNGs (same relative names as the inputs)")
+    translate.set_defaults(handler=_translate)
+
+    predict = commands.add_parser("predict", help="label target-domain images with a trained "
+                                  "adaptation run (cdlm, dann, source_only, target_only)")
+    predict.add_argument("run_dir", type=Path, help="a run directory written by 'cyclekit train'")
+    predict.add_argument("inputs", nargs="+", type=Path,
+                         help="image files or folders (searched recursively)")
+    predict.add_argument("--out", type=Path, required=True, help="CSV: path,label,confidence")
+    predict.set_defaults(handler=_predict)
+
     listing = commands.add_parser("list", help="list methods, strategies and data domains")
     listing.set_defaults(handler=_list)
+
+    from cyclekit.track.cli import add_track_parser
+
+    add_track_parser(commands)
     return parser
 
 
@@ -98,6 +124,24 @@ def _eval(args) -> int:
         raise CyclekitError(f"'{args.run_dir}' is not a run directory (no config.yaml in it)")
     metrics = evaluate_run(load_config(config_path), args.run_dir, progress=True)
     print(json.dumps(metrics, indent=2, sort_keys=True))
+    return 0
+
+
+def _translate(args) -> int:
+    from cyclekit.translate import translate_files
+
+    summary = translate_files(args.run_dir, args.inputs, args.direction, args.out)
+    print(f"translated {summary['count']} image(s) {summary['source_domain']} -> "
+          f"{summary['target_domain']} at {summary['image_size']} px with "
+          f"{summary['checkpoint']}; written to {args.out}")
+    return 0
+
+
+def _predict(args) -> int:
+    from cyclekit.predict import predict
+
+    rows = predict(args.run_dir, args.inputs, args.out)
+    print(f"labelled {len(rows)} image(s); written to {args.out}")
     return 0
 
 

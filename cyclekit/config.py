@@ -30,7 +30,8 @@ class StrategyConfig:
     """How the four-term objective is optimised (seed 000).
 
     ``joint`` updates both mappings on the sum; ``em`` is the dual EM iteration of
-    Algorithm 1; ``self_cyclic`` trains one shared mapping (``self_cyclic_mode``: ``half``
+    Algorithm 1; ``alternating`` updates a method's players one after another, each on its
+    own loss (CDLM's encoder / decoder updates); ``self_cyclic`` trains one shared mapping (``self_cyclic_mode``: ``half``
     = the X->Y->X half of the loss in one step, ``em`` = a single EM iteration).
     The dual-EM inner loop ("while insufficient loss decrease") ends a phase when the
     relative improvement of an exponential moving average of the phase loss, measured over
@@ -48,7 +49,7 @@ class StrategyConfig:
     self_cyclic_mode: str = "half"
 
     def validate(self) -> None:
-        check_choice("strategy.name", self.name, ("joint", "em", "self_cyclic"))
+        check_choice("strategy.name", self.name, ("joint", "em", "self_cyclic", "alternating"))
         check_choice("strategy.first_phase", self.first_phase, ("f", "g"))
         check_choice("strategy.self_cyclic_mode", self.self_cyclic_mode, ("half", "em"))
         check_positive("strategy.check_every", self.check_every)
@@ -95,7 +96,11 @@ class DataConfig:
 
 @dataclass
 class TrainConfig:
-    """Optimisation budget, logging cadence and devices. Adam defaults from CycleGAN."""
+    """Optimisation budget, logging cadence and devices. Adam defaults from CycleGAN.
+
+    ``lr_schedule``: ``linear_decay`` (CycleGAN: constant for ``decay_start`` of the steps,
+    then linear to 0) or ``dann`` (Ganin et al. 2016: mu_p = mu_0 / (1 + 10 p)^0.75).
+    """
 
     steps: int = 2000
     batch_size: int = 16
@@ -103,6 +108,7 @@ class TrainConfig:
     beta1: float = 0.5
     beta2: float = 0.999
     decay_start: float = 0.5
+    lr_schedule: str = "linear_decay"
     log_every: int = 25
     eval_every: int = 500
     sample_every: int = 500
@@ -123,6 +129,7 @@ class TrainConfig:
         if not 0.0 <= self.decay_start <= 1.0:
             raise ConfigError(f"train.decay_start={self.decay_start} must be in [0, 1]")
         check_choice("train.accelerator", self.accelerator, ("cpu", "cuda", "gpu", "auto"))
+        check_choice("train.lr_schedule", self.lr_schedule, ("linear_decay", "dann"))
         check_choice("train.precision", self.precision, ("32-true", "bf16-mixed"))
         if self.num_threads is not None:
             check_positive("train.num_threads", self.num_threads)

@@ -64,11 +64,13 @@ def update_critics(method: CyclicMethod, players: Players, step: int,
 
 
 def build_strategy(config: StrategyConfig) -> Strategy:
+    from cyclekit.core.alternating import Alternating
     from cyclekit.core.dual_em import DualEM
     from cyclekit.core.joint import Joint
     from cyclekit.core.self_cyclic import SelfCyclic
 
-    strategies = {"joint": Joint, "em": DualEM, "self_cyclic": SelfCyclic}
+    strategies = {"joint": Joint, "em": DualEM, "self_cyclic": SelfCyclic,
+                  "alternating": Alternating}
     if config.name not in strategies:
         raise ConfigError(f"unknown strategy '{config.name}'; choose one of {sorted(strategies)}")
     return strategies[config.name](config)

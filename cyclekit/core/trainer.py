@@ -46,7 +46,12 @@ class LoopState:
 
 
 def lr_factor(train: TrainConfig):
-    """CycleGAN's schedule: constant for ``decay_start`` of the steps, then linear to 0."""
+    """CycleGAN's schedule: constant for ``decay_start`` of the steps, then linear to 0; or,
+    with ``lr_schedule: dann``, Ganin's annealing 1 / (1 + 10 p)^0.75 at progress p."""
+    if train.lr_schedule == "dann":
+        from cyclekit.nets.gradient_reversal import annealed_lr_factor
+
+        return lambda step: annealed_lr_factor(step / train.steps)
     start = int(train.decay_start * train.steps)
 
     def factor(step: int) -> float:
@@ -172,7 +177,7 @@ def evaluate_run(config: ExperimentConfig, run_dir: Path, *, method: CyclicMetho
     device = fabric.device if fabric is not None else torch.device("cpu")
     pair = pair or get_method_class(config.method).load_data(config)
     method = method or build_method(config, device)
-    chosen = _selected_checkpoint(config, run_dir / "checkpoints")
+    chosen = selected_checkpoint(config, run_dir / "checkpoints")
     state = load_checkpoint(chosen, method, fingerprint=config.fingerprint(), device=device)
     started = time.perf_counter()
     metrics = method.evaluate(pair, cache_dir=cache_dir("judges"), device=device, progress=progress)
@@ -202,7 +207,7 @@ def load_trained_method(run_dir: str | Path, device: torch.device | str = "cpu",
         raise CyclekitError(f"'{run_dir}' is not a run directory (no config.yaml in it)")
     config = load_config(run_dir / "config.yaml")
     method = build_method(config, torch.device(device))
-    state = load_checkpoint(_selected_checkpoint(config, run_dir / "checkpoints"), method,
+    state = load_checkpoint(selected_checkpoint(config, run_dir / "checkpoints"), method,
                             fingerprint=config.fingerprint(), device=device)
     method.load_extra_state(state["method_extra"], device)
     return config, method.eval()
@@ -247,7 +252,7 @@ def _restore(fabric, config, checkpoints, method, players, strategy, batcher) ->
     return LoopState(**state["loop"])
 
 
-def _selected_checkpoint(config: ExperimentConfig, checkpoints: Path) -> Path:
+def selected_checkpoint(config: ExperimentConfig, checkpoints: Path) -> Path:
     if config.eval.checkpoint == "best_val_cycle" and (checkpoints / "best").is_dir():
         return checkpoints / "best"
     path = latest_checkpoint(checkpoints)

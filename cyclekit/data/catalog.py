@@ -24,6 +24,8 @@ _FASHION = "the Fashion-MNIST release (github.com/zalandoresearch/fashion-mnist)
 _USPS = "the usps.h5 file of Kaggle 'bistaumanga/usps-dataset'; see MANIFEST"
 _SEMEION = "the UCI 'Semeion Handwritten Digit' data set; see MANIFEST"
 _BSDS = "the BSDS500 images (BSR/BSDS500/data/images); see MANIFEST"
+_FACADES = ("the pix2pix 'facades' folder (train/1..400.jpg, val/1..100.jpg, test/1..106.jpg, "
+            "each photo | label map side by side, and SHA256SUMS); see MANIFEST")
 
 FILES: dict[str, DataFile] = {
     spec.relpath: spec
@@ -50,6 +52,8 @@ FILES: dict[str, DataFile] = {
                  "d92d6c4103d1dbe202ad7fa50652f821c11b5bc1890f9d2673706203410d68b8", _SEMEION),
         DataFile("bsds500/SHA256SUMS",
                  "5d9a360393c0e3c284999e493cb961efa27fb6e6009e93a666f5c30d5be7ffed", _BSDS),
+        DataFile("facades/SHA256SUMS",
+                 "1a5098ad0645d2e5f200b85cea3d60c90784503a7cf23f6dc2ead4afe83e51f6", _FACADES),
     )
 }
 

@@ -8,6 +8,7 @@ import numpy as np
 import torch
 
 from cyclekit.data.bsds500 import load_bsds500
+from cyclekit.data.facades import load_facades
 from cyclekit.data.idx import load_idx_split
 from cyclekit.data.mnistm import load_blended
 from cyclekit.data.semeion import load_semeion
@@ -39,6 +40,8 @@ _LOADERS: dict[str, Callable] = {
     "mnistm": partial(load_blended, "mnistm", "mnist"),
     "fashionm": partial(load_blended, "fashionm", "fashion_mnist"),
     "bsds500": load_bsds500,
+    "facades_photo": partial(load_facades, "photo"),
+    "facades_labels": partial(load_facades, "labels"),
 }
 
 

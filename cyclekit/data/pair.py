@@ -14,7 +14,7 @@ from cyclekit.errors import DataError
 # Domain pairs built from the same base images: test sample i of one is test sample i of
 # the other in another style, so paired image metrics (SSIM, PSNR) exist.
 PAIRED_DOMAINS = {frozenset({"digits", "digits_m"}), frozenset({"mnist", "mnistm"}),
-                  frozenset({"fashion", "fashionm"})}
+                  frozenset({"fashion", "fashionm"}), frozenset({"facades_photo", "facades_labels"})}
 
 
 @dataclass

@@ -105,4 +105,4 @@ class ImageTranslation(CyclicMethod):
                f"-e{self.config.eval.judge_epochs}-s{self.config.seed}")
         return translation_eval.evaluate_translation(
             self, pair, eval_config=self.config.eval, cache_dir=cache_dir, device=device,
-            judge_key=key, progress=progress)
+            judge_key=key, progress=progress, data=data, seed=self.config.seed)

@@ -5,6 +5,9 @@
   on the *target* domain's training split labels the translated test images; its accuracy
   on the real target test images is reported as the upper bound ``judge_acc``.
 * SSIM / PSNR / MSE against the corresponding target image when the domains are paired.
+* FCN scores on CMP facades (photos <-> label maps, either order as x / y): a frozen U-Net
+  segments the generated photos, generated label maps are read by nearest palette colour,
+  both scored against the ground-truth class maps (:mod:`cyclekit.metrics.fcn_score`).
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ import torch
 
 from cyclekit.data.pair import DomainPair
 from cyclekit.metrics import accuracy, cached_judge, mse, psnr, ssim
+
+FACADES_PHOTO, FACADES_LABELS = "facades_photo", "facades_labels"
 
 
 def validation_losses(method, pair: DomainPair, device) -> dict[str, float]:
@@ -38,8 +43,13 @@ def sample_rows(method, pair: DomainPair, count: int, device) -> tuple[list[torc
 
 
 def evaluate_translation(method, pair: DomainPair, *, eval_config, cache_dir, device,
-                         judge_key: str, progress: bool = False) -> dict[str, float]:
-    """All test metrics of a translation method, as a flat dict of floats."""
+                         judge_key: str, progress: bool = False, data=None,
+                         seed: int = 0) -> dict[str, float]:
+    """All test metrics of a translation method, as a flat dict of floats.
+
+    ``data`` (the run's data config) and ``seed`` locate the facades ground truth; without
+    them no FCN scores are computed.
+    """
     x, y = pair.x.test, pair.y.test
     fake_y = translate(method.f, x.images, device=device)
     fake_x = translate(method.g, y.images, device=device)
@@ -63,7 +73,29 @@ def evaluate_translation(method, pair: DomainPair, *, eval_config, cache_dir, de
             metrics[f"test/ssim_{direction}"] = ssim(fakes, real)
             metrics[f"test/psnr_{direction}"] = psnr(fakes, real)
             metrics[f"test/mse_{direction}"] = mse(fakes, real)
+    if data is not None and {x.name, y.name} == {FACADES_PHOTO, FACADES_LABELS}:
+        metrics.update(_facades_fcn(pair, fake_y, fake_x, data=data, seed=seed,
+                                    cache_dir=cache_dir, device=device, progress=progress))
     return metrics
+
+
+def _facades_fcn(pair: DomainPair, fake_y, fake_x, *, data, seed, cache_dir, device,
+                 progress) -> dict[str, float]:
+    """FCN scores of labels -> photo and photo -> labels, whichever of x / y holds the photos."""
+    from cyclekit.data.facades import load_class_maps
+    from cyclekit.metrics.fcn_score import facades_fcn_metrics, facades_segmenter
+
+    photo_is_x = pair.x.test.name == FACADES_PHOTO
+    photos, labels = (pair.x, pair.y) if photo_is_x else (pair.y, pair.x)
+    truth = load_class_maps("test", data.data_dir, data.image_size, limit=data.limit_test,
+                            seed=seed)
+    segmenter = facades_segmenter(data_dir=data.data_dir, image_size=data.image_size,
+                                  channels=data.channels, cache_dir=cache_dir, device=device,
+                                  progress=progress)
+    return facades_fcn_metrics(truth=truth, real_photos=photos.test.images,
+                               real_labels=labels.test.images,
+                               fake_photos=fake_x if photo_is_x else fake_y,
+                               fake_labels=fake_y if photo_is_x else fake_x, segmenter=segmenter)
 
 
 @torch.no_grad()

@@ -7,6 +7,7 @@ from cyclekit.errors import DataError
 def test_domain_names():
     assert list_domains() == [
         "digits", "digits_m", "mnist", "usps", "fashion", "semeion", "mnistm", "fashionm", "bsds500",
+        "facades_photo", "facades_labels",
     ]
 
 
