@@ -1,12 +1,18 @@
-"""Score what can be tracked today on the real sequences: the published UDT boxes and the NCC
-baseline, under one protocol (default ``pysot_otb``).
+"""Score trackers on the real sequences under one protocol (default ``pysot_otb``): the
+published UDT boxes, the NCC baseline, CycleTrack and CycleTrack-EM (3 seeds each) and their
+untrained network.
 
     python benchmarks/tracking_results.py [--data DIR] [--protocol pysot_otb] [--out DIR]
+        [--seeds 0 1 2] [--train-runs runs/benchmarks/tracking] [--no-train]
 
 Sequences: every sequence under ``DIR/tracking`` (5 OTB + the VOT2015 bag; default data dir
 ``$CYCLEKIT_DATA`` or ../shared/data). One function per row family (``published_rows``,
-``baseline_rows``); add trained CycleTrack runs as another family. Trackers run with one torch
-thread; fps counts the time inside ``init`` / ``update`` (decoding excluded), and
+``baseline_rows``, ``cycletrack_rows``). CycleTrack runs are the presets
+``configs/tracking/cycletrack{,_em}.yaml`` trained with ``cyclekit train`` (one subprocess at a
+time, one thread) into ``--train-runs``; a finished run (``metrics.json``) is not trained again,
+a stopped one is resumed, and its boxes are not recomputed once written, so the table can be
+built over several sessions (``--no-train`` scores only the runs that exist). Trackers run
+with one torch thread; fps counts the time inside ``init`` / ``update`` (decoding excluded), and
 ``fps_with_decoding`` the whole loop. Writes ``benchmarks/results/tracking.{json,md}`` and the
 frame strip ``docs/figures/tracking_<sequence>.png``.
 """
@@ -17,24 +23,31 @@ import argparse
 import json
 import os
 import platform
+import statistics
+import subprocess
+import sys
 import time
 from datetime import datetime, timezone
 from pathlib import Path
 
 import torch
 
+from cyclekit.config import load_config
 from cyclekit.core.atomic import atomic_write_text
+from cyclekit.core.trainer import build_method
 from cyclekit.data.tracking import Sequence, discover_sequences, read_box_lines
 from cyclekit.metrics.tracking import evaluate_sequences
 from cyclekit.metrics.tracking_protocols import get_protocol
 from cyclekit.track.evaluate import load_results
 from cyclekit.track.runner import run_tracker
-from cyclekit.track.trackers import BASELINES
+from cyclekit.track.trackers import BASELINES, tracker_factory
 from cyclekit.viz.tracking import save_frame_strip
 
 REPO = Path(__file__).resolve().parents[1]
 OTB = ("Couple", "Crossing", "David", "Diving", "Football1")
 PUBLISHED = {"UDT": "peer_results/UDT"}  # row name -> boxes folder under the tracking data
+CYCLETRACK = {"CycleTrack": "cycletrack", "CycleTrack-EM": "cycletrack_em"}  # row -> preset
+METRICS = ("auc", "precision", "norm_precision")
 
 
 def published_rows(tracking: Path, sequences: list[Sequence], protocol: str) -> list[dict]:
@@ -66,6 +79,105 @@ def baseline_rows(sequences: list[Sequence], protocol: str, results_root: Path) 
     return rows
 
 
+def cycletrack_rows(sequences: list[Sequence], protocol: str, results_root: Path,
+                    train_runs: Path, seeds: list[int], data: Path, train: bool) -> list[dict]:
+    """CycleTrack and CycleTrack-EM over ``seeds`` (trained unless ``train`` is False), then
+    the untrained network of the same presets and seeds (the weights a run starts from)."""
+    rows = []
+    for name, preset in CYCLETRACK.items():
+        runs = []
+        for seed in seeds:
+            run_dir = train_runs / f"{preset}_seed{seed}"
+            if train:
+                print(_train(preset, seed, run_dir, data), flush=True)
+            if (run_dir / "metrics.json").is_file():
+                runs.append(_score_tracker(tracker_factory(run_dir), sequences, protocol,
+                                           results_root / f"{preset}_seed{seed}", run_dir))
+        if runs:
+            rows.append(_seed_row(name, "cycletrack", runs, note=(
+                f"configs/tracking/{preset}.yaml, trained on unlabeled synthetic video")))
+    untrained = [_score_tracker(_untrained(seed), sequences, protocol,
+                                results_root / f"untrained_seed{seed}", None) for seed in seeds]
+    rows.append(_seed_row("untrained network", "baseline", untrained,
+                          note="CycleTrack's tracker with its initial weights, no training"))
+    return rows
+
+
+def _train(preset: str, seed: int, run_dir: Path, data: Path) -> str:
+    """Train one preset/seed unless finished; resume it when it was stopped."""
+    if (run_dir / "metrics.json").is_file():
+        return f"{run_dir.name}: finished earlier"
+    command = [sys.executable, "-m", "cyclekit.cli", "train",
+               str(REPO / "configs" / "tracking" / f"{preset}.yaml"), "--out", str(run_dir),
+               "--no-progress", "--set", f"seed={seed}", "--set", f"data.data_dir={data}"]
+    if (run_dir / "checkpoints").is_dir():
+        command.append("--resume")
+    started = time.perf_counter()
+    completed = subprocess.run(command, check=False, capture_output=True, text=True)
+    seconds = time.perf_counter() - started
+    if completed.returncode != 0:
+        last = completed.stderr.strip().splitlines()[-1] if completed.stderr.strip() else ""
+        return f"{run_dir.name}: FAILED after {seconds:.0f} s: {last}"
+    (run_dir / "benchmark_wall_time_s.txt").write_text(f"{seconds:.1f}\n")
+    return f"{run_dir.name}: trained in {seconds:.0f} s"
+
+
+def _untrained(seed: int):
+    """A factory of one-pass trackers around the network a CycleTrack run of ``seed`` starts
+    from (the trainer seeds torch with the run's seed, then builds the method)."""
+    config = load_config(REPO / "configs" / "tracking" / "cycletrack_em.yaml",
+                         [f"seed={seed}"])
+    torch.manual_seed(seed)
+    method = build_method(config, torch.device("cpu")).eval()
+    return lambda: method.online_tracker()
+
+
+def _score_tracker(factory, sequences: list[Sequence], protocol: str, out: Path,
+                   run_dir: Path | None) -> dict:
+    """Boxes of ``factory``'s trackers (reused when ``out`` already holds them all), scored."""
+    done = (out / "timing.json").is_file() and all((out / f"{s.name}.txt").is_file()
+                                                   for s in sequences)
+    timing = (json.loads((out / "timing.json").read_text()) if done
+              else run_tracker(factory, sequences, out))
+    report = evaluate_sequences(protocol, sequences, load_results(out, sequences))
+    wall = run_dir / "benchmark_wall_time_s.txt" if run_dir else None
+    metrics = json.loads((run_dir / "metrics.json").read_text()) if run_dir else {}
+    return {"report": report, "fps": timing["fps"],
+            "tracking_wall_time_s": sum(t["total_seconds"] for t in timing["sequences"].values()),
+            "fps_with_decoding": timing["fps_with_decoding"], "results": _shown(out),
+            "run": _shown(run_dir) if run_dir else None,
+            "train_wall_time_s": metrics.get("train/wall_time_s"),
+            "benchmark_wall_time_s": float(wall.read_text()) if wall and wall.is_file() else None,
+            "synthetic_auc": metrics.get("test/synthetic_auc")}
+
+
+def _seed_row(name: str, family: str, runs: list[dict], note: str) -> dict:
+    """One row from several seeds: per-sequence means over seeds, the spread of the mean AUC."""
+    reports = [run["report"] for run in runs]
+    names = list(reports[0]["sequences"])
+    report = {"protocol": reports[0]["protocol"],
+              "sequences": {n: {"frames": reports[0]["sequences"][n]["frames"],
+                                **{k: statistics.mean(r["sequences"][n][k] for r in reports)
+                                   for k in METRICS}} for n in names},
+              "mean": {"sequences": len(names),
+                       **{k: statistics.mean(r["mean"][k] for r in reports) for k in METRICS}}}
+    aucs = [r["mean"]["auc"] for r in reports]
+    otb = [statistics.mean(r["sequences"][s]["auc"] for s in OTB) for r in reports
+           if all(s in r["sequences"] for s in OTB)]
+    label = f"{name} ({len(runs)} seed{'s' if len(runs) > 1 else ''})"
+    return _row(label, family, report,
+                wall_time_s=sum(run["tracking_wall_time_s"] for run in runs),
+                fps=statistics.mean(run["fps"] for run in runs),
+                fps_with_decoding=statistics.mean(run["fps_with_decoding"] for run in runs),
+                results=runs[0]["results"], note=note,
+                seeds={"mean_auc": aucs, "mean_auc_std": statistics.pstdev(aucs),
+                       "mean_otb5_auc": otb,
+                       "mean_otb5_auc_std": statistics.pstdev(otb) if otb else None,
+                       "runs": [{k: run[k] for k in ("run", "results", "fps", "train_wall_time_s",
+                                                     "benchmark_wall_time_s", "synthetic_auc")}
+                                for run in runs]})
+
+
 def _shown(path: Path) -> str:
     """``path`` relative to the repository when it is inside it."""
     return str(path.relative_to(REPO)) if path.is_relative_to(REPO) else str(path)
@@ -91,6 +203,11 @@ def main() -> None:
     parser.add_argument("--runs", type=Path, default=REPO / "runs" / "tracking",
                         help="where tracker boxes are written (ignored by git)")
     parser.add_argument("--figure-sequence", default="David")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--train-runs", type=Path, default=REPO / "runs" / "benchmarks" /
+                        "tracking", help="CycleTrack run directories (ignored by git)")
+    parser.add_argument("--no-train", action="store_true",
+                        help="score only CycleTrack runs that already finished")
     args = parser.parse_args()
     torch.set_num_threads(1)
 
@@ -99,6 +216,8 @@ def main() -> None:
     sequences = discover_sequences(tracking)
     rows = published_rows(tracking, sequences, args.protocol)
     rows += baseline_rows(sequences, args.protocol, args.runs)
+    rows += cycletrack_rows(sequences, args.protocol, args.runs, args.train_runs, args.seeds,
+                            args.data, train=not args.no_train)
     for row in rows:
         print(f"{row['name']}: mean AUC {row['mean']['auc']:.3f} over "
               f"{row['mean']['sequences']} sequences", flush=True)
@@ -156,6 +275,21 @@ def _markdown(result: dict, names: list[str]) -> str:
         fps = f"{row['fps']:.1f}" if row["fps"] is not None else "not measured"
         fps_dec = f"{row['fps_with_decoding']:.1f}" if row["fps_with_decoding"] else "–"
         lines.append(f"| {row['name']} | {fps} | {fps_dec} | {row['wall_time_s']:.2f} |")
+    seeded = [row for row in result["rows"] if "seeds" in row]
+    if seeded:
+        header = ("| tracker | mean AUC per seed (all sequences) | std | mean OTB-5 AUC per seed "
+                  "| std | synthetic-clip AUC per seed |")
+        lines += ["", "## Seeds", "", header, "|---|---|---|---|---|---|"]
+        for row in seeded:
+            seeds = row["seeds"]
+            otb_std = seeds["mean_otb5_auc_std"]
+            synthetic = [run["synthetic_auc"] for run in seeds["runs"]]
+            lines.append(
+                f"| {row['name']} | {', '.join(f'{v:.3f}' for v in seeds['mean_auc'])} "
+                f"| {seeds['mean_auc_std']:.3f} "
+                f"| {', '.join(f'{v:.3f}' for v in seeds['mean_otb5_auc'])} "
+                f"| {'–' if otb_std is None else f'{otb_std:.3f}'} "
+                f"| {', '.join('–' if v is None else f'{v:.3f}' for v in synthetic)} |")
     if "figure" in result:
         lines += ["", f"Frame strip: `{result['figure']}`."]
     return "\n".join(lines) + "\n"

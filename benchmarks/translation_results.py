@@ -17,16 +17,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
-import statistics
-import subprocess
-import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
 
 import torch
+from preset_runs import describe_device, read_run, run_dir, run_preset, summarize
 
 ROOT = Path(__file__).resolve().parents[1]
 PRESETS = ROOT / "configs" / "translation"
@@ -88,18 +84,19 @@ def main() -> None:
             for seed in args.seeds]
     if not args.report_only:
         with ThreadPoolExecutor(max_workers=args.parallel) as pool:
-            for line in pool.map(lambda job: _run(job, args), jobs):
+            for line in pool.map(lambda job: run_preset(
+                    PRESETS / f"{job[0]}_{job[1]}.yaml", run_dir(args.runs_dir, *job), job[2],
+                    args.overrides), jobs):
                 print(line, flush=True)
     runs = [run for run in (_collect(job, args.runs_dir) for job in jobs) if run is not None]
     result = {
         "benchmark": "translation", "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "device": f"cpu ({platform.processor() or platform.machine()}), one thread per run, "
-                  f"{args.parallel} run(s) at a time",
+        "device": describe_device(args.overrides, args.parallel),
         "torch": torch.__version__, "checkpoint_rule": "last", "split": "test",
         "presets": "configs/translation/<dataset>_<row>.yaml", "overrides": args.overrides,
         "datasets": {name: {k: v for k, v in DATASETS[name].items() if k in ("data", "protocol")}
                      for name in args.datasets},
-        "runs": runs, "summary": _summary(runs),
+        "runs": runs, "summary": summarize(runs, "dataset"),
     }
     args.out.mkdir(parents=True, exist_ok=True)
     from cyclekit.core.atomic import atomic_write_text
@@ -110,66 +107,10 @@ def main() -> None:
         _figure(dataset, args.rows, args.runs_dir, args.figures / f"translation_{dataset}.png")
 
 
-def _run_dir(runs_dir: Path, dataset: str, row: str, seed: int) -> Path:
-    return runs_dir / dataset / row / f"seed{seed}"
-
-
-def _run(job: tuple[str, str, int], args) -> str:
-    """Train one row/seed unless it is finished; resume it when it was stopped."""
-    dataset, row, seed = job
-    run_dir = _run_dir(args.runs_dir, dataset, row, seed)
-    if (run_dir / "metrics.json").is_file():
-        return f"{dataset}/{row}/seed{seed}: finished earlier"
-    command = [sys.executable, "-m", "cyclekit.cli", "train", str(PRESETS / f"{dataset}_{row}.yaml"),
-               "--out", str(run_dir), "--no-progress", "--set", f"seed={seed}"]
-    for item in args.overrides:
-        command += ["--set", item]
-    if (run_dir / "checkpoints").is_dir():
-        command.append("--resume")
-    started = time.perf_counter()
-    completed = subprocess.run(command, capture_output=True, text=True)
-    seconds = time.perf_counter() - started
-    if completed.returncode != 0:
-        return (f"{dataset}/{row}/seed{seed}: FAILED after {seconds:.0f} s: "
-                f"{completed.stderr.strip().splitlines()[-1] if completed.stderr.strip() else ''}")
-    (run_dir / "benchmark_wall_time_s.txt").write_text(f"{seconds:.1f}\n")
-    return f"{dataset}/{row}/seed{seed}: done in {seconds:.0f} s"
-
-
 def _collect(job: tuple[str, str, int], runs_dir: Path) -> dict | None:
-    import yaml
-
     dataset, row, seed = job
-    run_dir = _run_dir(runs_dir, dataset, row, seed)
-    if not (run_dir / "metrics.json").is_file():
-        return None
-    metrics = json.loads((run_dir / "metrics.json").read_text())
-    config = yaml.safe_load((run_dir / "config.yaml").read_text())
-    wall = run_dir / "benchmark_wall_time_s.txt"
-    return {"dataset": dataset, "row": row, "seed": seed, "method": config["method"],
-            "strategy": config["strategy"]["name"], "config": config,
-            "run_wall_time_s": float(wall.read_text()) if wall.is_file() else None,
-            "metrics": {k.removeprefix("test/"): v for k, v in metrics.items()
-                        if isinstance(v, (int, float)) and k.startswith(("test/", "train/", "eval/"))}}
-
-
-def _summary(runs: list[dict]) -> dict:
-    summary: dict = {}
-    for run in runs:
-        summary.setdefault(run["dataset"], {}).setdefault(run["row"], []).append(run)
-    for dataset, rows in summary.items():
-        for row, chosen in rows.items():
-            keys = sorted({key for run in chosen for key in run["metrics"]})
-            stats = {}
-            for key in keys:
-                values = [run["metrics"][key] for run in chosen if key in run["metrics"]]
-                stats[key] = {"mean": statistics.fmean(values), "median": statistics.median(values),
-                              "std": statistics.stdev(values) if len(values) > 1 else 0.0,
-                              "n": len(values)}
-            rows[row] = {"seeds": sorted(run["seed"] for run in chosen),
-                         "strategy": chosen[0]["strategy"], "method": chosen[0]["method"],
-                         "metrics": stats}
-    return summary
+    run = read_run(run_dir(runs_dir, dataset, row, seed))
+    return None if run is None else {"dataset": dataset, "row": row, "seed": seed, **run}
 
 
 def _cell(stats: dict, key: str) -> str:
@@ -249,10 +190,10 @@ def _figure(dataset: str, rows: list[str], runs_dir: Path, path: Path, count: in
 
     images, labels, pair = [], [], None
     for row in rows:
-        run_dir = _run_dir(runs_dir, dataset, row, 0)
-        if not (run_dir / "metrics.json").is_file():
-            continue
-        config, method = load_trained_method(run_dir)
+        trained = run_dir(runs_dir, dataset, row, 0)
+        if not (trained / "metrics.json").is_file() or not (trained / "checkpoints").is_dir():
+            continue  # unfinished, or collected from another machine without its weights
+        config, method = load_trained_method(trained)
         if pair is None:
             pair = load_pair(config.data, seed=config.seed)
             images.append(pair.x.test.images[:count])

@@ -29,7 +29,7 @@ def test_overrides_and_strategy_swap():
     ({"method": "cyclegan", "train": {"steps": 0}}, r"train.steps=0 must be > 0"),
     ({"method": "cyclegan", "strategy": {"name": "adam"}}, "strategy.name='adam' is not valid"),
     ({"method": "cyclegan", "strategy": "self_cyclic"}, "does not support strategy 'self_cyclic'"),
-    ({"method": "nope"}, r"unknown method 'nope'; choose one of \['cyclegan', 'cyclegn'\]"),
+    ({"method": "nope"}, r"unknown method 'nope'; choose one of \[.*'cyclegan', 'cyclegn'.*\]"),
     ({}, "config has no 'method'"),
     ({"method": "cyclegan", "data": {"x": "svhn"}}, "data.x='svhn' is not valid; choose one of"),
     ({"method": "cyclegan", "data": {"image_size": 30}}, "multiple of 4"),

@@ -12,20 +12,24 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from cyclekit.core.distances import get_distance
+from cyclekit.core.distances import Distance, get_distance
 from cyclekit.core.prior_matching import PriorMatching
 
 
 class CycleObjective(nn.Module):
-    """Holds the two cycle distances and the two prior-matching terms with their weights."""
+    """Holds the two cycle distances and the two prior-matching terms with their weights.
 
-    def __init__(self, *, cycle_x: str = "l1", cycle_y: str = "l1",
+    A cycle distance is a name from :data:`~cyclekit.core.distances.DISTANCES` or a callable
+    ``(target, reconstruction) -> loss`` of a method's own (e.g. ACC's cycle-back cross-entropy).
+    """
+
+    def __init__(self, *, cycle_x: str | Distance = "l1", cycle_y: str | Distance = "l1",
                  weight_cycle_x: float = 1.0, weight_cycle_y: float = 1.0,
                  sim_x: PriorMatching | None = None, sim_y: PriorMatching | None = None,
                  weight_sim_x: float = 1.0, weight_sim_y: float = 1.0):
         super().__init__()
-        self.distance_x = get_distance(cycle_x)
-        self.distance_y = get_distance(cycle_y)
+        self.distance_x = cycle_x if callable(cycle_x) else get_distance(cycle_x)
+        self.distance_y = cycle_y if callable(cycle_y) else get_distance(cycle_y)
         self.weight_cycle_x = weight_cycle_x
         self.weight_cycle_y = weight_cycle_y
         self.sim_x = sim_x if weight_sim_x > 0 else None

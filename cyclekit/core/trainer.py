@@ -163,6 +163,8 @@ def train(config: ExperimentConfig, run_dir: str | Path, *, resume: bool = False
         metrics = evaluate_run(config, run_dir, method=method, pair=pair, fabric=fabric,
                                progress=progress)
     fabric.barrier()
+    if fabric.world_size > 1 and torch.distributed.is_initialized():
+        torch.distributed.destroy_process_group()  # else gloo's threads may abort at exit
     return metrics
 
 

@@ -1,7 +1,7 @@
 """One-pass tracking with CycleTrack's network T: ``init(frame, box)``, ``update(frame)``.
 
 The same :class:`~cyclekit.nets.correlation_tracker.CorrelationTracker` as in training, run
-online the DCFNet way (Wang et al., arXiv:1704.04057, Sec. 4): the filter's numerator and
+online the DCFNet way (Wang et al., arXiv:1704.04057): the filter's numerator and
 denominator are averaged over time with rate ``model_update``; each frame the scale/aspect
 variant with the highest penalised peak is chosen, its soft-argmax position taken, and the size
 moved towards it with damping ``scale_damping``, kept within ``size_limits`` times the

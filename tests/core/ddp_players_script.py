@@ -32,3 +32,5 @@ if fabric.global_rank == 0:
               "moved_by_average": bool(torch.allclose(weights[0], start - 1.5)),
               "nan_on_one_rank_skips_everywhere": nan_skipped}
     Path(sys.argv[1]).write_text(json.dumps(result))
+fabric.barrier()
+torch.distributed.destroy_process_group()  # gloo threads torn down before exit

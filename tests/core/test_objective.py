@@ -50,3 +50,12 @@ def test_zero_weight_removes_a_prior_term():
 def test_unknown_distance_is_a_config_error():
     with pytest.raises(ConfigError, match="unknown cycle distance 'l3'"):
         CycleObjective(cycle_x="l3")
+
+
+def test_cycle_distance_may_be_a_callable():
+    def count_mismatches(target, reconstruction):
+        return (target != reconstruction).float().sum()
+
+    objective = CycleObjective(cycle_x=count_mismatches, weight_cycle_x=3.0)
+    assert objective.cycle_x(torch.tensor([1, 2, 3]), torch.tensor([1, 0, 0])).item() == 6.0
+    assert objective.distance_y is not count_mismatches  # the other side keeps its named default

@@ -9,9 +9,9 @@ from cyclekit.track.proposals import (
     EdgeDensityProposals,
     FrameDifferenceProposals,
     build_proposals,
+    camera_shift,
     iou_matrix,
     non_maximum_suppression,
-    camera_shift,
     phase_correlation_shifts,
 )
 

@@ -1,0 +1,279 @@
+"""Measure ACC (seed 002): factor isolation on dSprites and digit style isolation on MNIST.
+
+    python benchmarks/acc_results.py [--seeds 0 ... 9] [--mnist-seeds 0 1 2]
+        [--settings xy shape_scale ...] [--runs-dir runs/acc_bench] [--set KEY=VALUE]
+
+Every run is a preset from configs/ with another seed, trained in this process on one thread
+(checkpoint rule "last"). dSprites: mutual information (bits, sqrt(N)-bin histograms,
+Appendix B) between every factor and the 2-D embedding of all 46,080 images, for the trained
+network and for the same network at its seeded initialisation ("untrained"). MNIST: linear
+(and 3 x 32 MLP) class probes and linear slant / thickness probes on the 8-D embedding, fit on
+10,000 training digits 0-8 and scored on test digits 0-8 and on the held-out test 9s.
+Runs are done seed by seed over all settings, and the results are rewritten after every run,
+so a benchmark cut short still reports balanced settings. Finished runs (with
+benchmark_wall_time.json in their run directory) are read back instead of being trained again.
+Writes benchmarks/results/acc.{json,md} and docs/figures/acc_*.png.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from cyclekit.config import load_config
+from cyclekit.core.atomic import atomic_write_text
+from cyclekit.core.checkpoint import latest_checkpoint, load_checkpoint
+from cyclekit.core.trainer import build_method, train
+
+ROOT = Path(__file__).resolve().parents[1]
+DSPRITES_FACTORS = ("shape", "scale", "orientation", "pos_x", "pos_y")
+# name -> (preset, title); the untrained network is measured inside every run.
+DSPRITES_SETTINGS = {
+    "no_sets": ("acc_dsprites_no_sets.yaml", "no set supervision"),
+    "xy": ("acc_dsprites.yaml", "inactive pos_x, pos_y"),
+    "xy_unconstrained": ("acc_dsprites_unconstrained.yaml",
+                         "inactive pos_x, pos_y; set B unconstrained"),
+    "shape_scale": ("acc_dsprites_shape_scale.yaml", "inactive shape, scale"),
+    "shape_scale_unconstrained": ("acc_dsprites_shape_scale_unconstrained.yaml",
+                                  "inactive shape, scale; set B unconstrained"),
+    "orientation": ("acc_dsprites_orientation.yaml", "inactive orientation"),
+    "contrastive": ("acc_dsprites_contrastive.yaml",
+                    "contrastive, double augmentation (shift, rotation, noise)"),
+}
+MNIST_KEYS = ("class_probe_accuracy", "class_probe_accuracy_mlp", "r2/slant", "r2/thickness",
+              "r2/slant_heldout", "r2/thickness_heldout", "r2/slant_heldout_cv",
+              "r2/thickness_heldout_cv")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, nargs="+", default=list(range(10)))
+    parser.add_argument("--mnist-seeds", type=int, nargs="*", default=[0, 1, 2])
+    parser.add_argument("--settings", nargs="*", default=list(DSPRITES_SETTINGS),
+                        choices=list(DSPRITES_SETTINGS))
+    parser.add_argument("--runs-dir", type=Path, default=ROOT / "runs" / "acc_bench")
+    parser.add_argument("--results", type=Path, default=ROOT / "benchmarks" / "results")
+    parser.add_argument("--figures", type=Path, default=ROOT / "docs" / "figures")
+    parser.add_argument("--set", dest="overrides", action="append", default=[],
+                        help="override for every dSprites preset, e.g. train.steps=1000")
+    parser.add_argument("--mnist-set", dest="mnist_overrides", action="append", default=[],
+                        help="override for the MNIST preset")
+    parser.add_argument("--mnist-first", action="store_true", help="run the MNIST seeds first")
+    args = parser.parse_args()
+    os.environ.setdefault("CYCLEKIT_DATA", str(ROOT.parent / "shared" / "data"))
+
+    runs: list[dict] = []
+    started = time.perf_counter()
+
+    def record(kind: str, name: str, preset: str, seed: int, overrides: list[str]) -> None:
+        runs.append(_run(kind, name, preset, seed, overrides, args.runs_dir))
+        _write(args, runs, time.perf_counter() - started)
+
+    jobs = [("dsprites", name, DSPRITES_SETTINGS[name][0], seed, args.overrides)
+            for seed in args.seeds for name in args.settings]
+    mnist = [("mnist", "mnist", "acc_mnist.yaml", seed, args.mnist_overrides)
+             for seed in args.mnist_seeds]
+    for job in (mnist + jobs if args.mnist_first else jobs + mnist):
+        record(*job)
+    _figures(args, runs)
+    _write(args, runs, time.perf_counter() - started)
+
+
+def _run(kind: str, name: str, preset: str, seed: int, overrides: list[str], runs_dir: Path,
+         ) -> dict:
+    config = load_config(ROOT / "configs" / preset, [*overrides, f"seed={seed}"])
+    run_dir = runs_dir / f"{name}-seed{seed}"
+    timing = run_dir / "benchmark_wall_time.json"
+    if timing.is_file():
+        metrics = json.loads((run_dir / "metrics.json").read_text())
+        wall = json.loads(timing.read_text())["run_wall_time_s"]
+    else:
+        started = time.perf_counter()
+        metrics = train(config, run_dir, progress=False)
+        wall = time.perf_counter() - started  # loading, training and evaluation
+        atomic_write_text(timing, json.dumps({"run_wall_time_s": wall}) + "\n")
+    print(f"{name} seed {seed}: {wall:.1f} s " + ", ".join(
+        f"{k.removeprefix('test/')}={v:.3f}" for k, v in metrics.items()
+        if k.startswith("test/") and not k.startswith("test/untrained") and isinstance(v, float)),
+        flush=True)
+    return {"kind": kind, "setting": name, "preset": f"configs/{preset}", "seed": seed,
+            "overrides": overrides, "run_dir": str(run_dir), "run_wall_time_s": wall,
+            "train_wall_time_s": metrics["train/wall_time_s"], "config": config.to_dict(),
+            "metrics": {k: v for k, v in metrics.items() if k.startswith("test/")}}
+
+
+def _stats(values: list[float]) -> dict:
+    return {"mean": statistics.fmean(values),
+            "std": statistics.stdev(values) if len(values) > 1 else 0.0,
+            "median": statistics.median(values), "n": len(values)}
+
+
+def _summary(runs: list[dict]) -> dict:
+    summary: dict[str, dict] = {}
+    for setting in dict.fromkeys(run["setting"] for run in runs):
+        chosen = [run for run in runs if run["setting"] == setting]
+        keys = dict.fromkeys(k for run in chosen for k in run["metrics"])
+        summary[setting] = {key: _stats([run["metrics"][key] for run in chosen
+                                         if key in run["metrics"]]) for key in keys}
+        summary[setting]["run_wall_time_s"] = _stats([run["run_wall_time_s"] for run in chosen])
+        summary[setting]["train_wall_time_s"] = _stats([run["train_wall_time_s"] for run in chosen])
+    return summary
+
+
+def _write(args, runs: list[dict], elapsed: float) -> None:
+    result = {
+        "benchmark": "acc", "method": "acc", "strategy": "self_cyclic (half)",
+        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "device": f"cpu ({platform.processor() or platform.machine()}), 1 thread per run "
+                  f"(train.num_threads=1), 2-core machine shared with other jobs",
+        "torch": torch.__version__, "checkpoint_rule": "last",
+        "data": {"dsprites": "dsprites_downsampled.npz: the complete grid shape(3) x scale(6) x "
+                             "orientation(10) x pos_x(16) x pos_y(16) = 46,080 images, "
+                             "average-pooled 64 -> 32 px",
+                 "mnist": "MNIST train (digits 0-8 for training and probe fitting, 10,000 "
+                          "probe images) / test (10,000: 0-8 seen, 9 held out)"},
+        "protocol": {
+            "dsprites": "MI in bits between each factor and the 2-D embedding of all 46,080 "
+                        "images: equal-width 2-D histogram with round(N^(1/4)) = 15 bins per "
+                        "axis (~sqrt(N) bins), same bins for every conditional (Appendix B). "
+                        "'untrained' = the same network at its seeded initialisation.",
+            "mnist": "probes fit on embeddings of 10,000 training digits 0-8, scored on the "
+                     "test digits 0-8 (class accuracy; R^2 of slant = -mu11/mu02 and stroke "
+                     "thickness = 2 area / perimeter) and on the held-out test 9s (R^2 of the "
+                     "same probes; '_cv': linear probes fit within the held-out 9s, 5-fold "
+                     "cross-validated).",
+        },
+        "elapsed_s": elapsed, "runs": runs, "summary": _summary(runs),
+    }
+    args.results.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(args.results / "acc.json", json.dumps(result, indent=2) + "\n")
+    atomic_write_text(args.results / "acc.md", _markdown(result))
+
+
+def _fmt(stats: dict | None) -> str:
+    if not stats:
+        return "-"
+    return f"{stats['mean']:.3f} ± {stats['std']:.3f} (med {stats['median']:.3f})"
+
+
+def _markdown(result: dict) -> str:
+    summary = result["summary"]
+    header = (f"Method `acc`, strategy {result['strategy']}, checkpoint rule "
+              f"\"{result['checkpoint_rule']}\". Device: {result['device']}; torch "
+              f"{result['torch']}. Each cell: mean ± std (median) over seeds.")
+    lines = [f"# ACC results ({result['date']})", "", header, "",
+             "## dSprites factor isolation (MI in bits, 2-D embedding)", "",
+             f"Data: {result['data']['dsprites']}.",
+             f"Protocol: {result['protocol']['dsprites']}", "",
+             "| setting | seeds | " + " | ".join(DSPRITES_FACTORS) + " | run wall time (s) |",
+             "|---|---|" + "---|" * (len(DSPRITES_FACTORS) + 1)]
+    dsprites = [s for s in summary if s != "mnist"]
+    if dsprites:
+        first = summary[dsprites[0]]
+        cells = " | ".join(_fmt(first.get(f"test/untrained/mi/{f}")) for f in DSPRITES_FACTORS)
+        lines.append(f"| untrained ({DSPRITES_SETTINGS[dsprites[0]][1]} runs) | "
+                     f"{first['test/untrained/mi/shape']['n']} | {cells} | - |")
+    for setting in dsprites:
+        values = summary[setting]
+        cells = " | ".join(_fmt(values.get(f"test/mi/{f}")) for f in DSPRITES_FACTORS)
+        lines.append(f"| {DSPRITES_SETTINGS[setting][1]} | {values['run_wall_time_s']['n']} | "
+                     f"{cells} | {_fmt(values['run_wall_time_s'])} |")
+    if dsprites:
+        entropies = ", ".join(f"{f} {summary[dsprites[0]][f'test/entropy/{f}']['mean']:.2f}"
+                              for f in DSPRITES_FACTORS)
+        lines += ["", f"Upper bounds H(factor) in bits: {entropies}."]
+    if "mnist" in summary:
+        values = summary["mnist"]
+        lines += ["", "## MNIST digit style isolation (8-D embedding, digit 9 held out)", "",
+                  f"Data: {result['data']['mnist']}.", f"Protocol: {result['protocol']['mnist']}",
+                  "", "| measure | untrained | trained |", "|---|---|---|"]
+        for key in MNIST_KEYS:
+            lines.append(f"| {key} | {_fmt(values.get(f'test/untrained/{key}'))} | "
+                         f"{_fmt(values.get(f'test/{key}'))} |")
+        chance = _fmt(values.get("test/class_chance"))
+        lines += [f"| chance (majority class, digits 0-8) | {chance} | |", "",
+                  (f"Seeds: {values['run_wall_time_s']['n']}; run wall time (train + eval) "
+                   f"{_fmt(values['run_wall_time_s'])} s; training alone "
+                   f"{_fmt(values['train_wall_time_s'])} s.")]
+    total = sum(run["run_wall_time_s"] for run in result["runs"])
+    lines += ["", (f"Sum of the run wall times: {total:.0f} s (runs shared a 2-core machine "
+                   "with other jobs, so times vary with its load). Figures: "
+                   "docs/figures/acc_*.png. Per-run metrics and configs: acc.json."), ""]
+    return "\n".join(lines)
+
+
+def _embedder(run: dict):
+    """The trained network of a finished run and its data, and the untrained network."""
+    from cyclekit.config import build_config
+
+    config = build_config(run["config"])
+    method = build_method(config, torch.device("cpu"))
+    load_checkpoint(latest_checkpoint(Path(run["run_dir"]) / "checkpoints"), method,
+                    fingerprint=config.fingerprint())
+    return method, method.load_data(config)
+
+
+def _figures(args, runs: list[dict]) -> None:
+    from cyclekit.methods.acc_eval import embed, style_targets
+    from cyclekit.metrics.retrieval import nearest_in_each_group
+    from cyclekit.viz.embedding import (
+        plot_embedding_by_factor,
+        plot_mi_boxes,
+        save_retrieval_grid,
+    )
+
+    torch.set_num_threads(1)
+    dsprites = [run for run in runs if run["kind"] == "dsprites"]
+    if dsprites:
+        first = dsprites[0]["setting"]
+        settings = {"untrained": {f: [r["metrics"][f"test/untrained/mi/{f}"] for r in dsprites
+                                      if r["setting"] == first] for f in DSPRITES_FACTORS}}
+        inactive = {}
+        for name in dict.fromkeys(r["setting"] for r in dsprites):
+            title = DSPRITES_SETTINGS[name][1]
+            settings[title] = {f: [r["metrics"][f"test/mi/{f}"] for r in dsprites
+                                   if r["setting"] == name] for f in DSPRITES_FACTORS}
+            inactive[title] = next(r["config"]["data"]["inactive"] for r in dsprites
+                                   if r["setting"] == name)
+        plot_mi_boxes(settings, list(DSPRITES_FACTORS), args.figures / "acc_dsprites_mi.png",
+                      inactive=inactive)
+        for name in ("xy", "shape_scale"):
+            chosen = [r for r in dsprites if r["setting"] == name]
+            if chosen:
+                method, data = _embedder(chosen[0])
+                panels = {"untrained": embed(method.untrained_embedder(), data.test.images, "cpu"),
+                          f"trained ({DSPRITES_SETTINGS[name][1]})":
+                              embed(method.embedder, data.test.images, "cpu")}
+                plot_embedding_by_factor(panels, data.test.factors.numpy(), DSPRITES_FACTORS,
+                                         args.figures / f"acc_dsprites_embedding_{name}.png")
+    mnist = [run for run in runs if run["kind"] == "mnist"]
+    if mnist:
+        method, data = _embedder(mnist[0])
+        test = data.test
+        targets = style_targets(test.images)
+        labels = test.factors[:, 0].numpy()
+        trained = embed(method.embedder, test.images, "cpu")
+        untrained = embed(method.untrained_embedder(), test.images, "cpu")
+        factors = np.stack([labels, targets["slant"], targets["thickness"]], 1)
+        plot_embedding_by_factor({"untrained (PCA)": untrained, "trained (PCA)": trained},
+                                 factors, ("digit", "slant", "thickness"),
+                                 args.figures / "acc_mnist_pca.png")
+        queries = np.concatenate([np.flatnonzero(labels == digit)[:1] for digit in range(10)])
+        pool = np.setdiff1d(np.arange(len(labels)), queries)  # a query never retrieves itself
+        found = pool[nearest_in_each_group(trained[queries], trained[pool], labels[pool])]
+        save_retrieval_grid(test.images[queries], test.images[torch.as_tensor(found)],
+                            args.figures / "acc_mnist_retrieval.png",
+                            row_labels=[f"query {labels[q]}" for q in queries])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,93 @@
+"""Shared by the table benchmarks: train shipped presets as resumable runs, collect, summarise.
+
+A run lives in ``<runs_dir>/<group>/<row>/seed<k>``. It is trained by ``cyclekit train`` in a
+subprocess; a finished run (``metrics.json`` present) is not run again and a stopped one is
+resumed, so a table can be built over several sessions or machines.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+
+def run_dir(runs_dir: Path, group: str, row: str, seed: int) -> Path:
+    return runs_dir / group / row / f"seed{seed}"
+
+
+def run_preset(preset: Path, out: Path, seed: int, overrides: list[str]) -> str:
+    """Train one preset for one seed unless it is finished; resume it when it was stopped."""
+    name = f"{out.parent.parent.name}/{out.parent.name}/{out.name}"
+    if (out / "metrics.json").is_file():
+        return f"{name}: finished earlier"
+    command = [sys.executable, "-m", "cyclekit.cli", "train", str(preset), "--out", str(out),
+               "--no-progress", "--set", f"seed={seed}"]
+    for item in overrides:
+        command += ["--set", item]
+    if (out / "checkpoints").is_dir():
+        command.append("--resume")
+    started = time.perf_counter()
+    completed = subprocess.run(command, capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - started
+    if completed.returncode != 0:
+        last = completed.stderr.strip().splitlines()[-1] if completed.stderr.strip() else ""
+        return f"{name}: FAILED after {seconds:.0f} s: {last}"
+    (out / "benchmark_wall_time_s.txt").write_text(f"{seconds:.1f}\n")
+    return f"{name}: done in {seconds:.0f} s"
+
+
+def read_run(out: Path) -> dict | None:
+    """A finished run's config, flat test/train/eval metrics and wall time; None if unfinished."""
+    import yaml
+
+    if not (out / "metrics.json").is_file():
+        return None
+    metrics = json.loads((out / "metrics.json").read_text())
+    config = yaml.safe_load((out / "config.yaml").read_text())
+    wall = out / "benchmark_wall_time_s.txt"
+    return {"method": config["method"], "strategy": config["strategy"]["name"], "config": config,
+            "checkpoint_rule": metrics.get("eval/checkpoint_rule"),
+            "run_wall_time_s": float(wall.read_text()) if wall.is_file() else None,
+            "metrics": {k.removeprefix("test/"): v for k, v in metrics.items()
+                        if isinstance(v, (int, float)) and k.startswith(("test/", "train/", "eval/"))}}
+
+
+def summarize(runs: list[dict], group_key: str) -> dict:
+    """``{group: {row: {seeds, method, strategy, run_wall_time_s, metrics: {key: stats}}}}``."""
+    grouped: dict = {}
+    for run in runs:
+        grouped.setdefault(run[group_key], {}).setdefault(run["row"], []).append(run)
+    for rows in grouped.values():
+        for row, chosen in rows.items():
+            keys = sorted({key for run in chosen for key in run["metrics"]})
+            stats = {}
+            for key in keys:
+                values = [run["metrics"][key] for run in chosen if key in run["metrics"]]
+                stats[key] = {"mean": statistics.fmean(values), "median": statistics.median(values),
+                              "std": statistics.stdev(values) if len(values) > 1 else 0.0,
+                              "n": len(values)}
+            walls = [run["run_wall_time_s"] for run in chosen if run["run_wall_time_s"]]
+            rows[row] = {"seeds": sorted(run["seed"] for run in chosen),
+                         "method": chosen[0]["method"], "strategy": chosen[0]["strategy"],
+                         "run_wall_time_s": statistics.fmean(walls) if walls else None,
+                         "metrics": stats}
+    return grouped
+
+
+def describe_device(overrides: list[str], parallel: int) -> str:
+    """Where the runs trained: the accelerator named in the overrides (CPU by default)."""
+    accelerator = next((item.split("=", 1)[1] for item in overrides
+                        if item.startswith("train.accelerator=")), "cpu")
+    if accelerator in ("cuda", "gpu") and torch.cuda.is_available():
+        where = f"cuda ({torch.cuda.get_device_name(0)})"
+    else:
+        where = f"cpu ({platform.processor() or platform.machine()}, {os.cpu_count()} cores)"
+    return f"{where}, one thread per run, {parallel} run(s) at a time"

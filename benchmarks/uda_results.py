@@ -1,0 +1,303 @@
+"""Unsupervised domain adaptation (issue 4, seed 004): Table 2 with CDLM, DANN and the source-
+and target-only bounds; the ablations of Tables 3, 6 and 7; A-distance, t-SNE and Fig. 5.
+
+    python benchmarks/uda_results.py [--tasks mnist_usps ...] [--rows cdlm dann ...]
+        [--seeds 0 1 2] [--parallel 2] [--runs-dir runs/benchmarks/uda] [--report-only]
+        [--set key=value ...]
+
+Every (task, row) is a shipped preset, ``configs/uda/<task>_<row>.yaml`` (pairs without a
+preset are skipped), trained with ``cyclekit train`` (one subprocess per run, ``--parallel``
+at a time, one thread each) and evaluated with checkpoint rule "last" on the test split;
+target labels are read only by that final score. A finished run (``metrics.json`` present)
+is not run again and a stopped one is resumed, so the benchmark can be built over several
+sessions. Writes ``benchmarks/results/uda.{json,md}`` and, in ``--figures``:
+``uda_a_distance.png`` (raw pixels vs DANN vs CDLM features), ``uda_tsne_<task>.png`` (h and
+z of CDLM, seed 0) and ``uda_generations.png`` (target test images over their source-like
+generations x~_ts, the paper's Fig. 5).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
+from pathlib import Path
+
+import torch
+from preset_runs import describe_device, read_run, run_dir, run_preset, summarize
+
+ROOT = Path(__file__).resolve().parents[1]
+PRESETS = ROOT / "configs" / "uda"
+
+TASKS = {  # task -> label; the paper's Table 2 (source only, DANN, CDLM x~_ts, target only)
+    "mnist_usps": ("MNIST→USPS", {"source_only": 0.634, "dann": 0.774, "cdlm": 0.961,
+                                  "target_only": 0.980}),
+    "usps_mnist": ("USPS→MNIST", {"source_only": 0.625, "dann": 0.833, "cdlm": 0.983,
+                                  "target_only": 0.985}),
+    "mnist_mnistm": ("MNIST→MNIST-M", {"source_only": 0.561, "dann": 0.766, "cdlm": 0.987,
+                                       "target_only": 0.983}),
+    "mnistm_mnist": ("MNIST-M→MNIST", {"source_only": 0.633, "dann": 0.851, "cdlm": 0.962,
+                                       "target_only": 0.985}),
+    "fashion_fashionm": ("Fashion→FashionM", {"source_only": 0.527, "dann": 0.765,
+                                              "cdlm": 0.913, "target_only": 0.920}),
+    "fashionm_fashion": ("FashionM→Fashion", {"source_only": 0.612, "dann": 0.822,
+                                              "cdlm": 0.922, "target_only": 0.942}),
+}
+BAR = {"cdlm": {"mnist_usps": 0.961, "usps_mnist": 0.983, "fashion_fashionm": 0.913,
+                "mnist_mnistm": 0.95},
+       "dann": {"mnist_usps": 0.917, "usps_mnist": 0.952}}  # the issue's bar
+
+ROWS = {  # row -> label
+    "source_only": "Source only (lower bound)",
+    "dann": "DANN",
+    "cdlm": "CDLM (x~_ts)",
+    "target_only": "Target only (upper bound)",
+    "cdlm_no_lc": "CDLM w/o L_c",
+    "cdlm_lct": "CDLM + L_c^t",
+    "cdlm_lcs": "CDLM + L_c^s",
+    "cdlm_gamma_01_10": "CDLM (γ1, γ2) = (0.1, 1.0)",
+    "cdlm_gamma_05_05": "CDLM (γ1, γ2) = (0.5, 0.5)",
+    "cdlm_gamma_09_01": "CDLM (γ1, γ2) = (0.9, 0.1)",
+    "cdlm_gamma_10_00": "CDLM (γ1, γ2) = (1.0, 0)",
+    "cdlm_pm1": "CDLM-PM1",
+    "cdlm_pm2": "CDLM-PM2",
+}
+ABLATIONS = {  # table -> (rows in the paper's order, the paper's accuracy by task and row)
+    "Table 3 (consistency terms)": (
+        ["cdlm_no_lc", "cdlm_lct", "cdlm_lcs", "cdlm"],
+        {"mnist_usps": [0.635, 0.689, 0.951, 0.961],
+         "fashion_fashionm": [0.646, 0.682, 0.912, 0.913]}),
+    "Table 6 (γ1, γ2)": (
+        ["cdlm_gamma_01_10", "cdlm_gamma_05_05", "cdlm_gamma_09_01", "cdlm", "cdlm_gamma_10_00"],
+        {"mnist_usps": [0.320, 0.723, 0.961, 0.961, 0.961],
+         "fashion_fashionm": [0.226, 0.513, 0.912, 0.913, 0.913]}),
+    "Table 7 (modulation)": (
+        ["cdlm_pm1", "cdlm_pm2", "cdlm"],
+        {"mnist_usps": [0.950, 0.953, 0.961], "mnist_mnistm": [0.959, 0.967, 0.987]}),
+}
+METRICS = {"target_acc": "target acc", "target_acc_feature": "target acc (features)",
+           "source_acc": "source acc", "a_distance_raw": "A-dist raw",
+           "a_distance_feature": "A-dist features", "ssim_ts": "SSIM x~_ts",
+           "psnr_ts": "PSNR x~_ts", "mse_ts": "MSE x~_ts"}
+PROTOCOL = ("target acc: the method's target classifier on the target test split (CDLM: the "
+            "task classifier on the source-like generation x~_ts = D(γ1 h_t + γ2 ε), one fixed "
+            "ε; features: the linear classifier on h_t; baselines: their one classifier). "
+            "A-distance: 2(1 − 2ε) of a linear SVM on 2000 test images per domain, fit on one "
+            "half and scored on the other, raw pixels and the method's features (CDLM: h). "
+            "SSIM / PSNR / MSE: x~_ts against the source test image built from the same base "
+            "image, where the domains are paired (MNIST ↔ MNIST-M, Fashion ↔ FashionM). Target "
+            "labels are used only here; the checkpoint is the last one")
+TSNE_TASKS = ("mnist_usps", "mnistm_mnist")
+FIGURE_COUNT = 10
+TSNE_COUNT = 500
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tasks", nargs="+", default=list(TASKS), choices=list(TASKS))
+    parser.add_argument("--rows", nargs="+", default=list(ROWS), choices=list(ROWS))
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--parallel", type=int, default=2, help="runs at a time (1 thread each)")
+    parser.add_argument("--runs-dir", type=Path, default=ROOT / "runs" / "benchmarks" / "uda")
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
+    parser.add_argument("--figures", type=Path, default=ROOT / "docs" / "figures")
+    parser.add_argument("--report-only", action="store_true", help="only collect finished runs")
+    parser.add_argument("--set", dest="overrides", action="append", default=[],
+                        help="override for every run (e.g. data.data_dir=...)")
+    args = parser.parse_args()
+    torch.set_num_threads(1)  # the figures, like every run, on one thread
+
+    jobs = [(task, row, seed) for task in args.tasks for row in args.rows for seed in args.seeds
+            if (PRESETS / f"{task}_{row}.yaml").is_file()]
+    if not args.report_only:
+        with ThreadPoolExecutor(max_workers=args.parallel) as pool:
+            for line in pool.map(lambda job: run_preset(
+                    PRESETS / f"{job[0]}_{job[1]}.yaml", run_dir(args.runs_dir, *job), job[2],
+                    args.overrides), jobs):
+                print(line, flush=True)
+    runs = [run for run in (_collect(job, args.runs_dir) for job in jobs) if run is not None]
+    result = {
+        "benchmark": "uda", "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "device": describe_device(args.overrides, args.parallel),
+        "torch": torch.__version__, "checkpoint_rule": "last", "split": "test",
+        "presets": "configs/uda/<task>_<row>.yaml", "overrides": args.overrides,
+        "protocol": PROTOCOL, "seeds": args.seeds,
+        "paper": {"table2": {task: numbers for task, (_, numbers) in TASKS.items()},
+                  **{table: numbers for table, (_, numbers) in ABLATIONS.items()}},
+        "bar": BAR, "runs": runs, "summary": summarize(runs, "task"),
+    }
+    from cyclekit.core.atomic import atomic_write_text
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(args.out / "uda.json", json.dumps(result, indent=2) + "\n")
+    atomic_write_text(args.out / "uda.md", _markdown(result, args.tasks))
+    _a_distance_figure(result["summary"], args.tasks, args.figures / "uda_a_distance.png")
+    for task in args.tasks:
+        if task in TSNE_TASKS:
+            _tsne_figure(run_dir(args.runs_dir, task, "cdlm", 0),
+                         args.figures / f"uda_tsne_{task}.png", TASKS[task][0])
+    _generations_figure(args.tasks, args.runs_dir, args.figures / "uda_generations.png")
+
+
+def _collect(job: tuple[str, str, int], runs_dir: Path) -> dict | None:
+    task, row, seed = job
+    run = read_run(run_dir(runs_dir, task, row, seed))
+    return None if run is None else {"task": task, "row": row, "seed": seed,
+                                     "data": run["config"]["data"], **run}
+
+
+def _cell(stats: dict, key: str, digits: int = 3) -> str:
+    if key not in stats:
+        return "–"
+    return f"{stats[key]['mean']:.{digits}f} ± {stats[key]['std']:.{digits}f}"
+
+
+def _mean(summary: dict, task: str, row: str) -> float | None:
+    stats = summary.get(task, {}).get(row, {}).get("metrics", {})
+    return stats["target_acc"]["mean"] if "target_acc" in stats else None
+
+
+def _markdown(result: dict, tasks: list[str]) -> str:
+    summary = result["summary"]
+    lines = [f"# Unsupervised domain adaptation: CDLM, DANN, source/target only ({result['date']})",
+             "", f"Device: {result['device']}; torch {result['torch']}. Checkpoint rule: "
+             f"{result['checkpoint_rule']}; metrics on the {result['split']} split; mean ± std over "
+             f"seeds {result['seeds']}. Presets: `{result['presets']}`"
+             + (f"; overrides {result['overrides']}" if result["overrides"] else "") + ".", "",
+             f"Protocol: {result['protocol']}.", "", "## Table 2", ""]
+    keys = list(METRICS)
+    for task in tasks:
+        label, paper = TASKS[task]
+        rows = summary.get(task, {})
+        lines += [f"### {label}", "", "| row | method | strategy | seeds | paper | "
+                  + " | ".join(METRICS[k] for k in keys) + " | wall s / run |",
+                  "|---|---|---|---|---|" + "---|" * (len(keys) + 1)]
+        for row in ("source_only", "dann", "cdlm", "target_only"):
+            reference = f"{paper[row]:.3f}"
+            if row not in rows:
+                lines.append(f"| {ROWS[row]} | – | – | not run | {reference} |"
+                             + " – |" * (len(keys) + 1))
+                continue
+            entry = rows[row]
+            wall = f"{entry['run_wall_time_s']:.0f}" if entry["run_wall_time_s"] else "–"
+            lines.append(f"| {ROWS[row]} | {entry['method']} | {entry['strategy']} | "
+                         f"{len(entry['seeds'])} | {reference} | "
+                         + " | ".join(_cell(entry["metrics"], k) for k in keys) + f" | {wall} |")
+        lines += ["", *_bar_lines(summary, task), ""]
+    for table, (rows_in_order, paper) in ABLATIONS.items():
+        lines += [f"## {table}", ""]
+        for task, numbers in paper.items():
+            if task not in tasks:
+                continue
+            lines += [f"### {TASKS[task][0]}", "", "| row | seeds | paper | target acc | target acc (features) |",
+                      "|---|---|---|---|---|"]
+            for row, reference in zip(rows_in_order, numbers):
+                entry = summary.get(task, {}).get(row)
+                if entry is None:
+                    lines.append(f"| {ROWS[row]} | not run | {reference:.3f} | – | – |")
+                    continue
+                lines.append(f"| {ROWS[row]} | {len(entry['seeds'])} | {reference:.3f} | "
+                             f"{_cell(entry['metrics'], 'target_acc')} | "
+                             f"{_cell(entry['metrics'], 'target_acc_feature')} |")
+            lines += ["", _ordering_line(summary, task, rows_in_order, numbers), ""]
+    lines += ["## Figures", "", "![A-distance](../../docs/figures/uda_a_distance.png)", "",
+              *[f"![t-SNE {t}](../../docs/figures/uda_tsne_{t}.png)" for t in tasks
+                if t in TSNE_TASKS], "",
+              "![Fig. 5](../../docs/figures/uda_generations.png)", ""]
+    return "\n".join(lines)
+
+
+def _bar_lines(summary: dict, task: str) -> list[str]:
+    lines = []
+    for row, bars in BAR.items():
+        if task in bars and (mean := _mean(summary, task, row)) is not None:
+            verdict = "meets" if mean >= bars[task] else "does NOT meet"
+            lines.append(f"- {ROWS[row]}: {mean:.3f} {verdict} the issue's bar {bars[task]:.3f}.")
+    return lines
+
+
+def _ordering_line(summary: dict, task: str, rows: list[str], paper: list[float]) -> str:
+    """Is the measured order of the rows the paper's order?"""
+    measured = [(_mean(summary, task, row), row) for row in rows]
+    if any(mean is None for mean, _ in measured):
+        return "- Ordering: not all rows have finished runs."
+    paper_order = [row for _, row in sorted(zip(paper, rows))]
+    our_order = [row for _, row in sorted(measured)]
+    same = "the same as" if paper_order == our_order else "NOT the same as"
+    return (f"- Ordering (lowest to highest target acc): ours {' < '.join(our_order)}; "
+            f"{same} the paper's {' < '.join(paper_order)} (ties in the paper kept in table order).")
+
+
+def _a_distance_figure(summary: dict, tasks: list[str], path: Path) -> None:
+    """Bars per task: raw pixels (from the CDLM run), DANN features, CDLM features (h)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from cyclekit.core.atomic import atomic_output
+
+    bars = {"raw pixels": ("cdlm", "a_distance_raw"), "DANN features": ("dann", "a_distance_feature"),
+            "CDLM features (h)": ("cdlm", "a_distance_feature")}
+    shown = [t for t in tasks if any(row in summary.get(t, {}) for row, _ in bars.values())]
+    if not shown:
+        return
+    figure = Figure(figsize=(1.6 + 1.3 * len(shown), 3.2), dpi=90)
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot()
+    width = 0.8 / len(bars)
+    for index, (label, (row, key)) in enumerate(bars.items()):
+        values = [summary.get(t, {}).get(row, {}).get("metrics", {}).get(key, {}).get("mean",
+                                                                                       float("nan"))
+                  for t in shown]
+        axes.bar([i + (index - 1) * width for i in range(len(shown))], values, width, label=label)
+    axes.set_xticks(range(len(shown)), [TASKS[t][0] for t in shown], fontsize=7)
+    axes.set_ylabel("proxy A-distance")
+    axes.set_ylim(0, 2.05)
+    axes.legend(fontsize=7)
+    figure.tight_layout()
+    with atomic_output(path) as tmp:
+        figure.savefig(tmp, format="png")
+
+
+def _has_weights(trained: Path) -> bool:
+    """Finished and with its checkpoints (runs collected from another machine may lack them)."""
+    return (trained / "metrics.json").is_file() and (trained / "checkpoints").is_dir()
+
+
+def _tsne_figure(trained: Path, path: Path, title: str) -> None:
+    """h_s / h_t and z_st / z_ts of a CDLM run (seed 0) on test images (Fig. 7)."""
+    if not _has_weights(trained):
+        return
+    from cyclekit.core.trainer import load_trained_method
+    from cyclekit.methods.cdlm_eval import codes
+    from cyclekit.viz.tsne import save_domain_tsne
+
+    config, method = load_trained_method(trained)
+    pair = method.load_data(config)
+    found = codes(method, pair.x.test.images[:TSNE_COUNT], pair.y.test.images[:TSNE_COUNT], "cpu")
+    save_domain_tsne({"h_s (blue) / h_t (red)": (found["h_s"], found["h_t"]),
+                      "z_st (blue) / z_ts (red)": (found["z_st"], found["z_ts"])}, path,
+                     title=f"CDLM, {title}")
+
+
+def _generations_figure(tasks: list[str], runs_dir: Path, path: Path) -> None:
+    """Two rows per task: target test images, then x~_ts of CDLM (seed 0) (Fig. 5)."""
+    from cyclekit.core.trainer import load_trained_method
+    from cyclekit.methods.cdlm_eval import source_like
+    from cyclekit.viz import save_image_grid
+
+    images, labels = [], []
+    for task in tasks:
+        trained = run_dir(runs_dir, task, "cdlm", 0)
+        if not _has_weights(trained):
+            continue
+        config, method = load_trained_method(trained)
+        target = method.load_data(config).y.test.images[:FIGURE_COUNT]
+        images += [target, source_like(method, target, "cpu")]
+        labels += [f"{TASKS[task][0]}: target", "x~_ts (source-like)"]
+    if images:
+        save_image_grid(images, path, row_labels=labels)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,47 @@
+"""Random image augmentations for double augmentation (seed 002, Sec. 3) and contrastive views.
+
+One random affine warp per image (a shift of up to ``max_shift`` pixels on each axis and a
+rotation of up to ``max_rotation`` degrees), then Gaussian pixel noise. Background outside
+the image is black (-1). All randomness comes from the caller's ``torch.Generator``, so a
+batcher that owns the generator stays deterministic and resumable.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+
+from cyclekit.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Augmentation:
+    max_shift: float = 4.0
+    max_rotation: float = 15.0
+    noise_std: float = 0.1
+
+    def __post_init__(self):
+        for key in ("max_shift", "max_rotation", "noise_std"):
+            if getattr(self, key) < 0:
+                raise ConfigError(f"augmentation {key}={getattr(self, key)} must be >= 0")
+
+    def __call__(self, images: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+        """A randomly warped and noised copy of ``images`` ``(N, C, H, W)`` in [-1, 1]."""
+        count, _, height, width = images.shape
+
+        def uniform(scale: float) -> torch.Tensor:
+            return (torch.rand(count, generator=generator) * 2 - 1) * scale
+
+        angle = uniform(math.radians(self.max_rotation))
+        # affine_grid works in normalised coordinates: a shift of s pixels is 2 s / size.
+        shift_x, shift_y = uniform(self.max_shift) * 2 / width, uniform(self.max_shift) * 2 / height
+        cos, sin = angle.cos(), angle.sin()
+        theta = torch.stack([torch.stack([cos, -sin, shift_x], -1),
+                             torch.stack([sin, cos, shift_y], -1)], 1).to(images)
+        grid = F.affine_grid(theta, list(images.shape), align_corners=False)
+        warped = F.grid_sample(images + 1, grid, align_corners=False, padding_mode="zeros") - 1
+        noise = torch.randn(images.shape, generator=generator).to(images) * self.noise_std
+        return (warped + noise).clamp(-1, 1)

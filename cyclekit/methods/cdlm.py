@@ -1,0 +1,262 @@
+"""CDLM: cross-domain latent modulation for unsupervised domain adaptation (seed 004).
+
+A unified encoder E_phi gives, for an image, (mu, log sigma) = W h' + b and the deep
+representation h = sigmoid(W_h h' + b_h), h' the flattened last convolution; one decoder
+D_theta generates the *source* domain. The reparameterisation is modulated across domains
+(``model.modulation``), pairing the i-th source with the i-th target image of a batch:
+
+    full (Eq. 1-2)  z_st = mu_s + sigma_s * (g1 h_t + g2 eps),  z_ts = mu_t + sigma_t * (g1 h_s + g2 eps)
+    pm1  (Eq. 11)   z_st = mu_s + (sigma_s + sigma_t) / 2 * eps, z_ts = mu_t + (sigma_s + sigma_t) / 2 * eps
+    pm2  (Eq. 15)   z_st = mu_s + sigma_t * eps,                 z_ts = mu_t + sigma_s * eps
+
+On the cyclic framework (seed 000), X = source, Y = target: ``map_xy`` is the cross-domain
+generation D(z_st), ``map_yx`` the target's source-like generation x~_ts = D(g1 h_t + g2 eps).
+The cycle terms of the :class:`CycleObjective` are the consistency losses (Eq. 20)
+
+    L_c^s = |D(z_st) - D(g1 h_s + g2 eps)|^2 (weight beta1),  L_c^t = |D(z_ts) - D(g1 h_t + g2 eps)|^2 (beta2)
+
+beside the source reconstruction L_Rec = |x_s - D(z_st)|^2 (Eq. 18; squared errors summed
+over pixels, i.e. a unit-variance Gaussian log-likelihood up to constants). The prior-matching
+terms are L_KL = KL(q(z_st) || N(0, I)) + KL(q(z_ts) || N(0, I)) (Eq. 18, exact for the
+Gaussian of the modulated code given the partner's h or sigma) and L_adv, a two-layer domain
+discriminator on h behind a gradient reversal layer (Eq. 19, Ganin's schedule for its
+coefficient). A task classifier C on images is trained jointly on labelled source images and
+on their generations x~_s = D(g1 h_s + g2 eps), and a linear classifier on h_s gives the
+feature-level prediction; target images are classified as C(x~_ts) (Sec. 3.2.4).
+
+The ``alternating`` strategy runs Algorithm 1: ``encoder_steps`` updates of the inference
+model (player ``encoder``: E_phi, the discriminator, the feature classifier; SGD with
+momentum) on L_adv + lambda1 L_KL + lambda2 L_Rec + task (Eq. 21), then ``decoder_steps``
+updates of the generative model (player ``decoder``: D_theta and C; Adam) on
+L_Rec + L_c + task (Eq. 22).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from cyclekit.config import check_choice, check_non_negative, check_positive
+from cyclekit.core.objective import CycleObjective
+from cyclekit.core.registry import register_method
+from cyclekit.methods import cdlm_eval
+from cyclekit.methods.cdlm_modulation import MODULATIONS, modulate
+from cyclekit.methods.uda import UDAMethod
+from cyclekit.nets.conv_decoder import ConvDecoder
+from cyclekit.nets.domain_discriminator import DomainDiscriminator
+from cyclekit.nets.gradient_reversal import reversal_coefficient
+from cyclekit.nets.lenet import LeNetClassifier, LeNetTrunk
+
+MIN_STD = 1e-6
+
+
+@dataclass
+class CDLMModelConfig:
+    """Paper values (Sec. 4): gamma1 = 1.0, gamma2 = 0.1, lambda1 = lambda2 = 1e-4,
+    beta1 = 0.1, beta2 = 0.01. ``train.lr`` is the encoder's SGD rate; the decoder's Adam has
+    its own. ``weight_feature_task`` / ``weight_image_task`` weigh the two source
+    cross-entropies (the paper leaves them open)."""
+
+    modulation: str = "full"
+    gamma1: float = 1.0
+    gamma2: float = 0.1
+    lambda1: float = 1e-4
+    lambda2: float = 1e-4
+    beta1: float = 0.1
+    beta2: float = 0.01
+    weight_adversarial: float = 1.0
+    weight_feature_task: float = 1.0
+    weight_image_task: float = 1.0
+    latent_dim: int = 64
+    width: int = 16
+    decoder_width: int = 16
+    classifier_width: int = 16
+    classifier_feature_dim: int = 128
+    discriminator_hidden: int = 256
+    reversal_gamma: float = 10.0
+    momentum: float = 0.9
+    weight_decay: float = 5e-4
+    decoder_lr: float = 2e-4
+    decoder_beta1: float = 0.5
+    decoder_beta2: float = 0.999
+    encoder_steps: int = 1
+    decoder_steps: int = 1
+
+    def validate(self) -> None:
+        check_choice("model.modulation", self.modulation, MODULATIONS)
+        for key in ("latent_dim", "width", "decoder_width", "classifier_width",
+                    "classifier_feature_dim", "discriminator_hidden", "decoder_lr",
+                    "encoder_steps", "decoder_steps"):
+            check_positive(f"model.{key}", getattr(self, key))
+        for key in ("gamma1", "gamma2", "lambda1", "lambda2", "beta1", "beta2",
+                    "weight_adversarial", "weight_feature_task", "weight_image_task",
+                    "reversal_gamma", "momentum", "weight_decay", "decoder_beta1",
+                    "decoder_beta2"):
+            check_non_negative(f"model.{key}", getattr(self, key))
+
+
+def gaussian_kl(mean: torch.Tensor, std: torch.Tensor) -> torch.Tensor:
+    """KL(N(mean, std^2) || N(0, I)) summed over dimensions, averaged over the batch."""
+    std = std.clamp_min(MIN_STD)
+    return (0.5 * (mean ** 2 + std ** 2 - 1.0) - std.log()).sum(dim=1).mean()
+
+
+def squared_error(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """Squared error summed over pixels, averaged over the batch."""
+    return ((a - b) ** 2).flatten(1).sum(dim=1).mean()
+
+
+class Encoder(nn.Module):
+    """E_phi: LeNet trunk h', then mu, log sigma and h = sigmoid(W_h h' + b_h)."""
+
+    def __init__(self, channels: int, image_size: int, latent_dim: int, width: int):
+        super().__init__()
+        self.trunk = LeNetTrunk(channels, image_size, width)
+        self.mu = nn.Linear(self.trunk.out_features, latent_dim)
+        self.log_sigma = nn.Linear(self.trunk.out_features, latent_dim)
+        self.h = nn.Linear(self.trunk.out_features, latent_dim)
+
+    def forward(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        flat = self.trunk(images)
+        return self.mu(flat), self.log_sigma(flat).exp(), torch.sigmoid(self.h(flat))
+
+
+@register_method
+class CDLM(UDAMethod):
+    name = "cdlm"
+    model_config = CDLMModelConfig
+
+    def __init__(self, config):
+        super().__init__(config)
+        model, data = config.model, config.data
+        self.encoder = Encoder(data.channels, data.image_size, model.latent_dim, model.width)
+        self.decoder = ConvDecoder(model.latent_dim, data.channels, data.image_size,
+                                   model.decoder_width)
+        self.discriminator = DomainDiscriminator(model.latent_dim, model.discriminator_hidden)
+        self.feature_classifier = nn.Linear(model.latent_dim, data.num_classes)
+        self.classifier = LeNetClassifier(data.channels, data.image_size, data.num_classes,
+                                          width=model.classifier_width,
+                                          feature_dim=model.classifier_feature_dim)
+        self.objective = CycleObjective(cycle_x=squared_error, cycle_y=squared_error,
+                                        weight_cycle_x=model.beta1, weight_cycle_y=model.beta2)
+        # One fixed draw of eps for inference, shared by every image: a prediction never
+        # depends on which other images are in the batch (the paper keeps eps in evaluation).
+        self.register_buffer("inference_noise", torch.randn(
+            model.latent_dim, generator=torch.Generator().manual_seed(cdlm_eval.NOISE_SEED)))
+
+    def encode_pair(self, x: torch.Tensor, y: torch.Tensor) -> dict[str, torch.Tensor]:
+        """h_s, h_t and the modulated codes' means and stds, source and target in one pass
+        (pairing the i-th source with the i-th target image)."""
+        model, count = self.config.model, len(x)
+        mu, sigma, h = self.encoder(torch.cat([x, y]))
+        mu_s, mu_t, sigma_s, sigma_t, h_s, h_t = (*mu.split(count), *sigma.split(count),
+                                                  *h.split(count))
+        mean_st, std_st = modulate(model.modulation, mu_s, sigma_s, sigma_t, h_t, model.gamma1,
+                                   model.gamma2)
+        mean_ts, std_ts = modulate(model.modulation, mu_t, sigma_t, sigma_s, h_s, model.gamma1,
+                                   model.gamma2)
+        return {"h_s": h_s, "h_t": h_t, "mean_st": mean_st, "std_st": std_st,
+                "mean_ts": mean_ts, "std_ts": std_ts}
+
+    # The alternating strategy (Algorithm 1).
+    def update_schedule(self):
+        model = self.config.model
+        return [("encoder", model.encoder_steps), ("decoder", model.decoder_steps)]
+
+    def player_losses(self, batch, player, step):
+        if player == "encoder":
+            return self.encoder_losses(batch, step)
+        return self.decoder_losses(batch)
+
+    def encoder_losses(self, batch, step) -> dict[str, torch.Tensor]:
+        """Eq. 21: L_adv + lambda1 L_KL + lambda2 L_Rec, plus the source task losses through
+        h_s (the feature classifier, and the task classifier on x~_s)."""
+        model = self.config.model
+        x, labels = batch["x"], batch["x_labels"]
+        codes = self.encode_pair(x, batch["y"])
+        z_st = codes["mean_st"] + codes["std_st"] * torch.randn_like(codes["mean_st"])
+        x_st, x_tilde_s = self.decoder(torch.cat([
+            z_st, self._generation_code(codes["h_s"])])).split(len(x))
+        coefficient = reversal_coefficient(self.progress(step), model.reversal_gamma)
+        return {
+            "adversarial": model.weight_adversarial * self.discriminator.adversarial_loss(
+                codes["h_s"], codes["h_t"], coefficient),
+            "kl": model.lambda1 * (gaussian_kl(codes["mean_st"], codes["std_st"])
+                                   + gaussian_kl(codes["mean_ts"], codes["std_ts"])),
+            "reconstruction": model.lambda2 * self.objective.distance_x(x, x_st),
+            "feature_task": model.weight_feature_task * F.cross_entropy(
+                self.feature_classifier(codes["h_s"]), labels),
+            "image_task": model.weight_image_task * F.cross_entropy(self.classifier(x_tilde_s),
+                                                                    labels)}
+
+    def decoder_losses(self, batch) -> dict[str, torch.Tensor]:
+        """Eq. 22: L_Rec + beta1 L_c^s + beta2 L_c^t, plus the task classifier on real source
+        images and their generations x~_s. The encoder is fixed here (no gradient)."""
+        model = self.config.model
+        x, labels = batch["x"], batch["x_labels"]
+        with torch.no_grad():
+            codes = self.encode_pair(x, batch["y"])
+        z_st = codes["mean_st"] + codes["std_st"] * torch.randn_like(codes["mean_st"])
+        z_ts = codes["mean_ts"] + codes["std_ts"] * torch.randn_like(codes["mean_ts"])
+        x_st, x_ts, x_tilde_s, x_tilde_ts = self.decoder(torch.cat([
+            z_st, z_ts, self._generation_code(codes["h_s"]),
+            self._generation_code(codes["h_t"])])).split(len(x))
+        logits = self.classifier(torch.cat([x, x_tilde_s]))
+        return {"reconstruction": self.objective.distance_x(x, x_st),
+                "consistency_s": self.objective.cycle_x(x_st, x_tilde_s),
+                "consistency_t": self.objective.cycle_y(x_ts, x_tilde_ts),
+                "image_task": model.weight_image_task * F.cross_entropy(logits, labels.repeat(2))}
+
+    def _generation_code(self, h: torch.Tensor, noise: torch.Tensor | None = None,
+                         ) -> torch.Tensor:
+        """g1 h + g2 eps, the input of the generations x~ (fresh eps unless given)."""
+        model = self.config.model
+        noise = torch.randn_like(h) if noise is None else noise
+        return model.gamma1 * h + model.gamma2 * noise
+
+    def player_params(self):
+        encoder = [*self.encoder.parameters(), *self.discriminator.parameters(),
+                   *self.feature_classifier.parameters()]
+        return {"encoder": encoder,
+                "decoder": [*self.decoder.parameters(), *self.classifier.parameters()]}
+
+    def make_optimizer(self, player, params, train):
+        model = self.config.model
+        if player == "encoder":
+            return torch.optim.SGD(params, lr=train.lr, momentum=model.momentum,
+                                   weight_decay=model.weight_decay)
+        return torch.optim.Adam(params, lr=model.decoder_lr,
+                                betas=(model.decoder_beta1, model.decoder_beta2))
+
+    # Inference views (fixed eps; see ``inference_noise``).
+    def source_like(self, images: torch.Tensor) -> torch.Tensor:
+        """x~_ts = D(g1 h_t + g2 eps) of target images (Sec. 3.2.4)."""
+        h = self.encoder(images)[2]
+        return self.decoder(self._generation_code(h, self.inference_noise.expand_as(h)))
+
+    def features(self, images):
+        return self.encoder(images)[2]
+
+    def classify(self, images):
+        return self.classifier(self.source_like(images))
+
+    def classify_features(self, images):
+        return self.feature_classifier(self.features(images))
+
+    def map_xy(self, x, batch=None):
+        """The cross-domain generation D(z_st), modulated by the batch's target images when
+        given (else by the source images themselves)."""
+        partner = batch["y"] if batch is not None and "y" in batch and len(batch["y"]) == len(x) else x
+        return cdlm_eval.cross_generation(self, x, partner)
+
+    def map_yx(self, y, batch=None):
+        return self.source_like(y)
+
+    def sample_rows(self, data, count, device):
+        return cdlm_eval.sample_rows(self, data, count, device)
+
+    def extra_metrics(self, data, device):
+        return cdlm_eval.generation_quality(self, data, device)

@@ -1,0 +1,140 @@
+"""Unsupervised domain adaptation (seed 004): what CDLM and its baselines share.
+
+X = the labelled source domain, Y = the unlabelled target domain. Batches are unpaired draws
+of both with the *source* labels only (the target-only upper bound is the one method that
+draws target labels, by definition). Target labels are read in exactly one place, the final
+test score (:mod:`cyclekit.methods.uda_eval`); validation uses the labelled domain's slice
+held out of its training split, and the checkpoint rule is "last".
+
+Every adaptation method exposes three views of an image batch: :meth:`features` (the
+representation the domains are aligned in, for A-distance and t-SNE), :meth:`classify` (the
+logits of the method's target classifier, also used by ``cyclekit predict``) and
+:meth:`classify_features` (a classifier on the features, reported beside it). All are
+trained by the ``alternating`` strategy: :meth:`update_schedule` and :meth:`player_losses`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import torch
+
+from cyclekit.config import check_choice, check_non_negative, check_positive
+from cyclekit.core.method import CyclicMethod
+from cyclekit.data.labelled_unpaired import LabelledUnpairedBatcher
+from cyclekit.data.pair import DomainPair, _load_splits
+from cyclekit.errors import ConfigError
+from cyclekit.methods import uda_eval
+
+
+@dataclass
+class UDADataConfig:
+    """Source (labelled) and target (unlabelled) domains at one size and channel count.
+
+    ``limit_train`` / ``limit_test`` take a seeded random subset of each domain's split
+    (paired domains keep their correspondence); ``val_size`` images are held out of the end
+    of each training split."""
+
+    source: str = "digits"
+    target: str = "digits_m"
+    image_size: int = 28
+    channels: int = 1
+    num_classes: int = 10
+    data_dir: str | None = None
+    limit_train: int | None = None
+    limit_test: int | None = None
+    val_size: int = 1000
+
+    def validate(self) -> None:
+        from cyclekit.data import list_domains
+
+        for key in ("source", "target"):
+            check_choice(f"data.{key}", getattr(self, key), tuple(list_domains()))
+        check_choice("data.channels", self.channels, (1, 3))
+        if self.image_size < 16 or self.image_size % 4:
+            raise ConfigError(f"data.image_size={self.image_size} must be a multiple of 4 "
+                              f"and at least 16")
+        if self.num_classes < 2:
+            raise ConfigError(f"data.num_classes={self.num_classes} must be at least 2")
+        for key in ("limit_train", "limit_test"):
+            if getattr(self, key) is not None:
+                check_positive(f"data.{key}", getattr(self, key))
+        check_non_negative("data.val_size", self.val_size)
+
+
+class UDAMethod(CyclicMethod):
+    """Base of the adaptation methods: data, batches, validation, evaluation, prediction."""
+
+    data_config = UDADataConfig
+    default_strategy = "alternating"
+    strategies = ("alternating",)
+    labelled_domain: ClassVar[str] = "x"
+
+    @classmethod
+    def load_data(cls, config) -> DomainPair:
+        data = config.data
+        return DomainPair(x=_load_splits(data, data.source, config.seed),
+                          y=_load_splits(data, data.target, config.seed))
+
+    def make_batcher(self, data: DomainPair, *, rank: int = 0, world_size: int = 1):
+        key = self.labelled_domain
+        labels = {f"{key}_labels": getattr(data, key).train.labels}
+        return LabelledUnpairedBatcher(data.x.train.images, data.y.train.images,
+                                       self.config.train.batch_size, seed=self.config.seed,
+                                       rank=rank, world_size=world_size, **labels)
+
+    def progress(self, step: int) -> float:
+        """Training progress p in [0, 1], for Ganin's schedules."""
+        return min(1.0, step / self.config.train.steps)
+
+    # The views every adaptation method gives of an image batch.
+    def features(self, images: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    def classify(self, images: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    def classify_features(self, images: torch.Tensor) -> torch.Tensor:
+        return self.classify(images)
+
+    # The alternating strategy's hooks.
+    def update_schedule(self) -> list[tuple[str, int]]:
+        raise NotImplementedError
+
+    def player_losses(self, batch: dict, player: str, step: int) -> dict[str, torch.Tensor]:
+        raise NotImplementedError
+
+    @torch.no_grad()
+    def predict_images(self, images: torch.Tensor, device="cpu",
+                       ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Labels and softmax confidences of the method's target classifier."""
+        probabilities = uda_eval.apply(lambda x: self.classify(x).softmax(dim=1), images, self,
+                                       device)
+        confidence, labels = probabilities.max(dim=1)
+        return labels, confidence
+
+    def validation_losses(self, data: DomainPair, device) -> dict[str, float]:
+        """Classification error on the labelled domain's validation slice (never the target's
+        labels, except for the target-only bound, whose training labels they are)."""
+        split = getattr(data, self.labelled_domain).val
+        if len(split.images) == 0:
+            return {}
+        return {"val/labelled_error": 1.0 - uda_eval.accuracy(self.classify, split, self, device)}
+
+    def sample_rows(self, data: DomainPair, count: int, device):
+        return [data.x.test.images[:count], data.y.test.images[:count]], ["source", "target"]
+
+    def evaluate(self, data: DomainPair, *, cache_dir, device, progress: bool = False,
+                 ) -> dict[str, float]:
+        return uda_eval.evaluate(self, data, device)
+
+    def extra_metrics(self, data: DomainPair, device) -> dict[str, float]:
+        """Method-specific test metrics (CDLM: the quality of its source-like generations)."""
+        return {}
+
+    def extra_state(self) -> dict:
+        return {}
+
+    def load_extra_state(self, state: dict, device) -> None:
+        """No state outside parameters and buffers."""

@@ -1,0 +1,33 @@
+"""A small upsampling convolutional decoder from a latent vector to an image in [-1, 1] (the
+mirror of :class:`~cyclekit.nets.lenet.LeNetTrunk`), CDLM's source decoder D_theta."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+
+def _up_block(in_channels: int, out_channels: int) -> list[nn.Module]:
+    """Nearest 2x upsampling, conv3x3, BatchNorm, ReLU (cheaper on CPU than a transposed conv
+    and free of its checkerboard artefacts)."""
+    return [nn.Upsample(scale_factor=2, mode="nearest"),
+            nn.Conv2d(in_channels, out_channels, 3, padding=1, bias=False),
+            nn.BatchNorm2d(out_channels), nn.ReLU(inplace=True)]
+
+
+class ConvDecoder(nn.Module):
+    """Linear -> (4w, s, s) with s = image_size / 4, two upsampling blocks, conv3x3, tanh."""
+
+    def __init__(self, latent_dim: int, out_channels: int, image_size: int, width: int = 16):
+        super().__init__()
+        if image_size % 4:
+            raise ValueError(f"image_size must be a multiple of 4, got {image_size}")
+        side = image_size // 4
+        self.shape = (4 * width, side, side)
+        self.project = nn.Sequential(nn.Linear(latent_dim, 4 * width * side * side),
+                                     nn.BatchNorm1d(4 * width * side * side), nn.ReLU(inplace=True))
+        self.layers = nn.Sequential(*_up_block(4 * width, 2 * width), *_up_block(2 * width, width),
+                                    nn.Conv2d(width, out_channels, 3, padding=1), nn.Tanh())
+
+    def forward(self, codes: torch.Tensor) -> torch.Tensor:
+        return self.layers(self.project(codes).view(-1, *self.shape))

@@ -1,0 +1,50 @@
+"""A LeNet / DTN-style convolutional trunk (LeCun et al. 1998; Taigman et al. 2017) for 16-32 px
+digits and clothes: the shared backbone of CDLM's encoder and of the adaptation baselines."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+
+class LeNetTrunk(nn.Module):
+    """conv5x5(w)-BN-ReLU-pool, conv5x5(2w)-BN-ReLU-pool, conv3x3/2(4w)-BN-ReLU, flatten.
+
+    At 28 px the map is 4 x 4 (7 -> 4 by the strided conv), at 32 px also 4 x 4; ``out_features``
+    is the length of the flattened activations h' of the last convolution.
+    """
+
+    def __init__(self, in_channels: int, image_size: int, width: int = 32):
+        super().__init__()
+        self.layers = nn.Sequential(
+            nn.Conv2d(in_channels, width, 5, padding=2, bias=False), nn.BatchNorm2d(width),
+            nn.ReLU(inplace=True), nn.MaxPool2d(2),
+            nn.Conv2d(width, 2 * width, 5, padding=2, bias=False), nn.BatchNorm2d(2 * width),
+            nn.ReLU(inplace=True), nn.MaxPool2d(2),
+            nn.Conv2d(2 * width, 4 * width, 3, stride=2, padding=1, bias=False),
+            nn.BatchNorm2d(4 * width), nn.ReLU(inplace=True), nn.Flatten())
+        side = (image_size // 4 + 1) // 2
+        self.out_features = 4 * width * side * side
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        return self.layers(images)
+
+
+class LeNetClassifier(nn.Module):
+    """:class:`LeNetTrunk`, a fully connected feature layer (ReLU, dropout) and a linear head:
+    the classifier of the adaptation baselines (features f = :meth:`features`) and CDLM's
+    image-level task classifier."""
+
+    def __init__(self, in_channels: int, image_size: int, num_classes: int, *, width: int = 32,
+                 feature_dim: int = 128, dropout: float = 0.0):
+        super().__init__()
+        self.trunk = LeNetTrunk(in_channels, image_size, width)
+        self.feature = nn.Sequential(nn.Linear(self.trunk.out_features, feature_dim),
+                                     nn.ReLU(inplace=True), nn.Dropout(dropout))
+        self.head = nn.Linear(feature_dim, num_classes)
+
+    def features(self, images: torch.Tensor) -> torch.Tensor:
+        return self.feature(self.trunk(images))
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        return self.head(self.features(images))

@@ -1,0 +1,52 @@
+"""Smoke test of benchmarks/uda_results.py on scikit-learn digits -> digits over photos with
+tiny overrides: runs train through the CLI, finished runs are not repeated, the report and the
+figures are written."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "uda_results.py"
+TINY = ["data.source=digits", "data.target=digits_m", "data.channels=3", "data.image_size=16",
+        "data.limit_train=160", "data.limit_test=64", "data.val_size=32", "train.steps=4",
+        "train.batch_size=8", "train.eval_every=2", "train.sample_every=4",
+        "train.checkpoint_every=2", "model.width=4"]
+
+
+def _bench(tmp_path: Path, *extra: str) -> subprocess.CompletedProcess:
+    command = [sys.executable, str(SCRIPT), "--tasks", "mnist_usps", "--rows", "cdlm", "dann",
+               "--seeds", "0", "--parallel", "2", "--runs-dir", str(tmp_path / "runs"),
+               "--out", str(tmp_path / "out"), "--figures", str(tmp_path / "fig"), *extra]
+    for item in TINY:
+        command += ["--set", item]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}  # tiny runs: no thread pools to spin
+    return subprocess.run(command, capture_output=True, text=True, timeout=300, env=env,
+                          check=False)
+
+
+def test_runs_collects_and_does_not_repeat_finished_runs(tmp_path):
+    first = _bench(tmp_path)
+    assert first.returncode == 0, first.stderr[-2000:]
+    assert first.stdout.count("done in") == 2, first.stdout
+    result = json.loads((tmp_path / "out" / "uda.json").read_text())
+    assert {(run["row"], run["method"], run["strategy"]) for run in result["runs"]} == {
+        ("cdlm", "cdlm", "alternating"), ("dann", "dann", "alternating")}
+    for run in result["runs"]:
+        assert 0.0 <= run["metrics"]["target_acc"] <= 1.0 and run["run_wall_time_s"] > 0
+        assert run["data"]["source"] == "digits" and run["checkpoint_rule"] == "last"
+    cdlm = result["summary"]["mnist_usps"]["cdlm"]["metrics"]
+    assert "ssim_ts" in cdlm and cdlm["target_acc"]["n"] == 1
+    assert result["paper"]["table2"]["mnist_usps"]["cdlm"] == 0.961
+    table = (tmp_path / "out" / "uda.md").read_text()
+    assert "| CDLM (x~_ts) | cdlm | alternating | 1 | 0.961 |" in table
+    assert "| Source only (lower bound) | – | – | not run | 0.634 |" in table
+    assert "| CDLM-PM1 | not run | 0.950 | – | – |" in table
+    for name in ("uda_a_distance.png", "uda_tsne_mnist_usps.png", "uda_generations.png"):
+        assert 0 < (tmp_path / "fig" / name).stat().st_size < 300_000, name
+
+    second = _bench(tmp_path, "--rows", "cdlm")
+    assert second.returncode == 0 and second.stdout.count("finished earlier") == 1

@@ -1,0 +1,127 @@
+"""CDLM (seed 004): the modulation equations, the KL, the two players, and that training
+on a tiny problem lowers its losses."""
+
+import copy
+
+import pytest
+import torch
+
+from cyclekit.config import build_config
+from cyclekit.core.strategy import build_strategy
+from cyclekit.core.trainer import build_method
+from cyclekit.methods.cdlm import gaussian_kl
+from cyclekit.methods.cdlm_modulation import modulate
+from tests.conftest import TINY_UDA
+from tests.core.toy import make_players
+
+MU = torch.tensor([[0.5, -1.0]])
+SIGMA = torch.tensor([[2.0, 0.5]])
+PARTNER_SIGMA = torch.tensor([[1.0, 1.5]])
+PARTNER_H = torch.tensor([[0.25, 0.75]])
+EPS = torch.tensor([[1.0, -2.0]])
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    """Tiny networks run fastest on one thread (and do not fight other processes for cores)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def _z(modulation, gamma1=1.0, gamma2=0.1):
+    mean, std = modulate(modulation, MU, SIGMA, PARTNER_SIGMA, PARTNER_H, gamma1, gamma2)
+    return mean + std * EPS
+
+
+def test_full_modulation_is_equation_1():
+    # z_st = mu_s + sigma_s * (g1 h_t + g2 eps)
+    expected = torch.tensor([[0.5 + 2.0 * (0.25 + 0.1 * 1.0), -1.0 + 0.5 * (0.75 + 0.1 * -2.0)]])
+    assert torch.allclose(_z("full"), expected)
+    assert torch.allclose(_z("full", 0.9, 0.0), MU + SIGMA * 0.9 * PARTNER_H)
+
+
+def test_partial_modulations_are_equations_11_and_15():
+    # PM1: mu + (sigma_s + sigma_t) / 2 * eps; PM2: mu_s + sigma_t * eps
+    assert torch.allclose(_z("pm1"), torch.tensor([[0.5 + 1.5 * 1.0, -1.0 + 1.0 * -2.0]]))
+    assert torch.allclose(_z("pm2"), torch.tensor([[0.5 + 1.0 * 1.0, -1.0 + 1.5 * -2.0]]))
+    with pytest.raises(ValueError, match="pm1"):
+        modulate("pm3", MU, SIGMA, PARTNER_SIGMA, PARTNER_H, 1.0, 0.1)
+
+
+def test_kl_to_the_standard_normal_is_exact():
+    mean, std = torch.tensor([[0.3, -1.2], [2.0, 0.0]]), torch.tensor([[0.5, 1.0], [1.5, 0.2]])
+    expected = torch.distributions.kl_divergence(torch.distributions.Normal(mean, std),
+                                                 torch.distributions.Normal(0.0, 1.0)).sum(1).mean()
+    assert torch.allclose(gaussian_kl(mean, std), expected)
+    assert gaussian_kl(torch.zeros(3, 4), torch.ones(3, 4)) == 0.0
+
+
+def _tiny(**model):
+    settings = copy.deepcopy(TINY_UDA["cdlm"])
+    settings["model"].update(model)
+    settings["data"].update({"limit_train": 200, "val_size": 8})
+    return build_config({"method": "cdlm", **settings})
+
+
+def test_players_own_disjoint_parameters_and_update_only_their_own():
+    config = _tiny()
+    torch.manual_seed(0)
+    method = build_method(config, torch.device("cpu"))
+    params = method.player_params()
+    assert set(params) == {"encoder", "decoder"}
+    ids = [{id(p) for p in group} for group in params.values()]
+    assert not ids[0] & ids[1] and len(ids[0] | ids[1]) == len(list(method.parameters()))
+    batch = method.make_batcher(method.load_data(config)).next()
+    assert set(batch) == {"x", "y", "x_labels"}  # no target labels in training batches
+    players = make_players(method)
+    decoder_before = [p.detach().clone() for p in params["decoder"]]
+    losses = method.player_losses(batch, "encoder", 0)
+    assert set(losses) == {"adversarial", "kl", "reconstruction", "feature_task", "image_task"}
+    players.update(("encoder",), sum(losses.values()), 0)
+    assert all(torch.equal(a, b) for a, b in zip(decoder_before, params["decoder"]))
+    assert set(method.player_losses(batch, "decoder", 0)) == {
+        "reconstruction", "consistency_s", "consistency_t", "image_task"}
+
+
+def test_alternating_training_lowers_the_losses_on_a_tiny_problem():
+    config = _tiny(latent_dim=16, width=8, decoder_width=8, classifier_width=8)
+    torch.manual_seed(0)
+    method = build_method(config, torch.device("cpu"))
+    players = make_players(method, lr=0.01)
+    strategy = build_strategy(config.strategy)
+    batcher = method.make_batcher(method.load_data(config))
+    history = [strategy.step(method, batcher.next(), players, step) for step in range(150)]
+    assert all(torch.isfinite(torch.tensor(list(h.values()))).all() for h in history)
+
+    def mean(key, part):
+        return sum(h[key] for h in part) / len(part)
+
+    for key in ("decoder/reconstruction", "encoder/feature_task"):
+        assert mean(key, history[-20:]) < 0.8 * mean(key, history[:20]), key
+
+
+def test_inference_is_deterministic_and_per_image():
+    config = _tiny()
+    torch.manual_seed(0)
+    method = build_method(config, torch.device("cpu")).eval()
+    images = method.load_data(config).y.test.images[:6]
+    with torch.no_grad():
+        together = method.classify(images)
+        alone = torch.cat([method.classify(images[i:i + 1]) for i in range(6)])
+        assert torch.allclose(together, alone, atol=1e-5)
+        assert torch.equal(method.map_yx(images), method.map_yx(images))
+
+
+def test_codes_for_tsne_pair_source_and_target_images():
+    from cyclekit.methods.cdlm_eval import codes
+
+    config = _tiny()
+    torch.manual_seed(0)
+    method = build_method(config, torch.device("cpu"))
+    data = method.load_data(config)
+    found = codes(method, data.x.test.images[:10], data.y.test.images[:7], "cpu")
+    assert {key: tuple(value.shape) for key, value in found.items()} == {
+        "h_s": (7, 8), "h_t": (7, 8), "z_st": (7, 8), "z_ts": (7, 8)}
+    assert method.training  # restored after the evaluation pass

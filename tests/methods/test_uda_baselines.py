@@ -1,0 +1,72 @@
+"""Source-only, target-only and DANN: who sees which labels, DANN's reversed adversary, and
+Ganin's learning-rate annealing in the trainer."""
+
+import copy
+
+import pytest
+import torch
+
+from cyclekit.config import TrainConfig, build_config
+from cyclekit.core.trainer import build_method, lr_factor
+from cyclekit.nets.gradient_reversal import annealed_lr_factor, reversal_coefficient
+from tests.conftest import TINY_UDA
+from tests.core.toy import make_players
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def _method(name):
+    config = build_config({"method": name, **copy.deepcopy(TINY_UDA[name])})
+    torch.manual_seed(0)
+    method = build_method(config, torch.device("cpu"))
+    return method, method.make_batcher(method.load_data(config))
+
+
+@pytest.mark.parametrize("name, labels", [("source_only", "x_labels"), ("dann", "x_labels"),
+                                          ("target_only", "y_labels")])
+def test_only_the_labelled_domain_brings_labels(name, labels):
+    _, batcher = _method(name)
+    assert set(batcher.next()) == {"x", "y", labels}
+
+
+def test_dann_reverses_the_discriminator_gradient_into_the_features():
+    method, batcher = _method("dann")
+    batch = batcher.next()
+    step = method.config.train.steps // 2
+    losses = method.player_losses(batch, "network", step)
+    assert set(losses) == {"task", "adversarial"}
+    losses["adversarial"].backward()
+    feature_grad = method.network.feature[0].weight.grad.clone()
+    head_grad = method.discriminator.layers[0].weight.grad.clone()
+
+    method.zero_grad()
+    features = method.network.features(torch.cat([batch["x"], batch["y"]]))
+    plain = method.discriminator.adversarial_loss(features[:8], features[8:], coefficient=-1.0)
+    plain.backward()  # coefficient -1: the plain gradient, not reversed
+    coefficient = reversal_coefficient(step / method.config.train.steps)
+    assert torch.allclose(method.discriminator.layers[0].weight.grad, head_grad)
+    assert torch.allclose(feature_grad, -coefficient * method.network.feature[0].weight.grad,
+                          atol=1e-6)
+
+
+def test_source_only_training_lowers_its_loss():
+    method, batcher = _method("source_only")
+    players = make_players(method, lr=0.05)
+    history = []
+    for step in range(80):
+        loss = sum(method.player_losses(batcher.next(), "network", step).values())
+        players.update(("network",), loss, step)
+        history.append(float(loss.detach()))
+    assert sum(history[-10:]) < 0.7 * sum(history[:10])
+
+
+def test_dann_learning_rate_schedule():
+    factor = lr_factor(TrainConfig(steps=200, lr_schedule="dann"))
+    assert factor(0) == 1.0 and factor(100) == pytest.approx(annealed_lr_factor(0.5))
+    assert factor(200) == pytest.approx((1 + 10) ** -0.75)
