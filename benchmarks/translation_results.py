@@ -76,17 +76,22 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
     parser.add_argument("--figures", type=Path, default=ROOT / "docs" / "figures")
     parser.add_argument("--report-only", action="store_true", help="only collect finished runs")
+    parser.add_argument("--rerender", action="store_true",
+                        help="only rewrite translation.md from the saved translation.json")
     parser.add_argument("--set", dest="overrides", action="append", default=[],
                         help="override for every run (e.g. data.data_dir=...)")
     args = parser.parse_args()
+    from cyclekit.core.atomic import atomic_write_text
 
+    if args.rerender:
+        result = json.loads((args.out / "translation.json").read_text())
+        atomic_write_text(args.out / "translation.md", _markdown(result, list(result["datasets"])))
+        return
     jobs = [(dataset, row, seed) for dataset in args.datasets for row in args.rows
             for seed in args.seeds]
     if not args.report_only:
         with ThreadPoolExecutor(max_workers=args.parallel) as pool:
-            for line in pool.map(lambda job: run_preset(
-                    PRESETS / f"{job[0]}_{job[1]}.yaml", run_dir(args.runs_dir, *job), job[2],
-                    args.overrides), jobs):
+            for line in pool.map(lambda job: _train_and_strip(job, args), jobs):
                 print(line, flush=True)
     runs = [run for run in (_collect(job, args.runs_dir) for job in jobs) if run is not None]
     result = {
@@ -99,8 +104,6 @@ def main() -> None:
         "runs": runs, "summary": summarize(runs, "dataset"),
     }
     args.out.mkdir(parents=True, exist_ok=True)
-    from cyclekit.core.atomic import atomic_write_text
-
     atomic_write_text(args.out / "translation.json", json.dumps(result, indent=2) + "\n")
     atomic_write_text(args.out / "translation.md", _markdown(result, args.datasets))
     for dataset in args.datasets:
@@ -159,51 +162,81 @@ def _checks(dataset: str, rows: dict) -> list[str]:
     """The issue's bar, stated against what was measured."""
     headline = DATASETS[dataset]["headline"]
 
-    def mean(row: str) -> float | None:
-        stats = rows.get(row, {}).get("metrics", {})
-        return stats[headline]["mean"] if headline in stats else None
+    def stats(row: str) -> dict | None:
+        return rows.get(row, {}).get("metrics", {}).get(headline)
 
     lines = []
-    gan, gn = mean("cyclegan"), mean("cyclegn")
+    gan, gn = stats("cyclegan"), stats("cyclegn")
     if gan is not None and gn is not None:
-        verdict = "within" if abs(gan - gn) <= 0.03 else "NOT within"
-        lines.append(f"- CycleGN vs CycleGAN on `{headline}`: {gn:.3f} vs {gan:.3f} "
-                     f"(difference {gn - gan:+.3f}, {verdict} 0.03).")
+        verdict = "within" if abs(gan["mean"] - gn["mean"]) <= 0.03 else "NOT within"
+        lines.append(f"- CycleGN vs CycleGAN on `{headline}`: {gn['mean']:.3f} vs "
+                     f"{gan['mean']:.3f} (difference {gn['mean'] - gan['mean']:+.3f}, "
+                     f"{verdict} 0.03).")
     for row, what in (("cyclegn_joint", "removing D_sim (cycle alone)"),
                       ("gan_only", "removing D_cyc (GAN alone)"),
                       ("gan_forward_cycle", "keeping only the forward cycle"),
                       ("gan_backward_cycle", "keeping only the backward cycle")):
-        ablated = mean(row)
+        ablated = stats(row)
         if gan is not None and ablated is not None:
-            effect = "hurts" if ablated < gan else "does not hurt"
-            lines.append(f"- Ablation, {what}: {ablated:.3f} vs full CycleGAN {gan:.3f} "
-                         f"({effect}).")
+            lines.append(f"- Ablation, {what}: {ablated['mean']:.3f} vs full CycleGAN "
+                         f"{gan['mean']:.3f} ({_effect(ablated, gan)}).")
     return lines
 
 
-def _figure(dataset: str, rows: list[str], runs_dir: Path, path: Path, count: int = 8) -> None:
-    """Rows: the test inputs x, then f(x) of every trained row (seed 0), then the target y."""
+def _effect(ablated: dict, full: dict) -> str:
+    """A gap counts only when it is larger than the seed spread of either row."""
+    gap, spread = ablated["mean"] - full["mean"], max(ablated["std"], full["std"])
+    if abs(gap) <= spread:
+        return f"no clear effect: the gap {gap:+.3f} is within one seed std ({spread:.3f})"
+    return f"{'hurts' if gap < 0 else 'helps'} by {abs(gap):.3f}, more than one seed std"
+
+
+FIGURE_COUNT = 8
+STRIP = "figure_strip.pt"  # in a seed-0 run: its f(x) on the first test inputs, with x and y
+
+
+def _train_and_strip(job: tuple[str, str, int], args) -> str:
+    """Train one run; a finished seed-0 run also keeps its row of the figure beside its metrics,
+    so the figure can be drawn where the weights are gone (runs collected from another machine)."""
+    dataset, row, seed = job
+    out = run_dir(args.runs_dir, dataset, row, seed)
+    line = run_preset(PRESETS / f"{dataset}_{row}.yaml", out, seed, args.overrides)
+    if (seed == 0 and (out / "metrics.json").is_file() and (out / "checkpoints").is_dir()
+            and not (out / STRIP).is_file()):
+        _save_strip(out)
+    return line
+
+
+def _save_strip(trained: Path) -> None:
+    from cyclekit.core.atomic import atomic_output
     from cyclekit.core.trainer import load_trained_method
     from cyclekit.data.pair import load_pair
     from cyclekit.methods.translation_eval import translate
+
+    config, method = load_trained_method(trained)
+    pair = load_pair(config.data, seed=config.seed)
+    # clones: a slice would drag its whole test set's storage into the file
+    x, y = pair.x.test.images[:FIGURE_COUNT].clone(), pair.y.test.images[:FIGURE_COUNT].clone()
+    strip = {"x": x, "f_x": translate(method.f, x), "y": y, "x_name": config.data.x,
+             "y_name": pair.y.test.name}
+    with atomic_output(trained / STRIP) as tmp:
+        torch.save(strip, tmp)
+
+
+def _figure(dataset: str, rows: list[str], runs_dir: Path, path: Path) -> None:
+    """Rows: the test inputs x, then f(x) of every row (seed 0), then the target y. Drawn only
+    when every row's strip is there, so a partial collection never replaces a full figure."""
     from cyclekit.viz import save_image_grid
 
-    images, labels, pair = [], [], None
-    for row in rows:
-        trained = run_dir(runs_dir, dataset, row, 0)
-        if not (trained / "metrics.json").is_file() or not (trained / "checkpoints").is_dir():
-            continue  # unfinished, or collected from another machine without its weights
-        config, method = load_trained_method(trained)
-        if pair is None:
-            pair = load_pair(config.data, seed=config.seed)
-            images.append(pair.x.test.images[:count])
-            labels.append(f"x ({config.data.x})")
-        images.append(translate(method.f, pair.x.test.images[:count]))
-        labels.append(row)
-    if pair is not None:
-        images.append(pair.y.test.images[:count])
-        labels.append(f"y ({pair.y.test.name})")
-        save_image_grid(images, path, row_labels=labels)
+    strips = {row: run_dir(runs_dir, dataset, row, 0) / STRIP for row in rows}
+    missing = [row for row, strip in strips.items() if not strip.is_file()]
+    if missing:
+        print(f"figure {path.name} not drawn: no seed-0 strip for {', '.join(missing)}")
+        return
+    loaded = {row: torch.load(strip, weights_only=True) for row, strip in strips.items()}
+    first = next(iter(loaded.values()))
+    save_image_grid([first["x"], *(strip["f_x"] for strip in loaded.values()), first["y"]], path,
+                    row_labels=[f"x ({first['x_name']})", *loaded, f"y ({first['y_name']})"])
 
 
 if __name__ == "__main__":

@@ -62,7 +62,11 @@ def latest_checkpoint(root: Path) -> Path | None:
 
 def load_checkpoint(path: Path, method: torch.nn.Module, *, fingerprint: str,
                     device: torch.device | str = "cpu") -> dict[str, Any]:
-    """Load weights into ``method`` and return the rest of the state.
+    """Load weights into ``method`` (on ``device``) and return the rest of the state.
+
+    The rest stays on the CPU: random generators, sampler orders and RNG states are host-side
+    (a GPU copy is refused by ``set_state``), and optimisers move their state to their
+    parameters' device when they load it.
 
     Raises :class:`CheckpointError` when the checkpoint is unreadable or was written by a
     run with another configuration (its fingerprint differs).
@@ -73,7 +77,7 @@ def load_checkpoint(path: Path, method: torch.nn.Module, *, fingerprint: str,
         raise CheckpointError(f"checkpoint '{path}' is incomplete: expected weights.safetensors "
                               f"and state.pt inside it")
     try:
-        state = torch.load(state_file, map_location=device, weights_only=True)
+        state = torch.load(state_file, map_location="cpu", weights_only=True)
     except Exception as error:  # noqa: BLE001  (any unpickling failure means a corrupt file)
         raise CheckpointError(f"checkpoint '{state_file}' cannot be read "
                               f"({type(error).__name__}); delete it and resume from an older one"

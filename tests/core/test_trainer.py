@@ -53,6 +53,18 @@ def test_interrupted_and_resumed_run_matches_uninterrupted_bit_for_bit(tmp_path,
     assert logged(crashed) == logged(full)  # records after step 3 were dropped and rewritten
 
 
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+@pytest.mark.parametrize("method", ["cyclegan", "cyclegn"])
+def test_resume_on_cuda_continues_from_the_checkpoint(tmp_path, tiny_settings, method):
+    config = _config(tiny_settings, method=method, **{"train.accelerator": "cuda"})
+    run = tmp_path / "run"
+    train(config, run, progress=False)
+    shutil.rmtree(run / "checkpoints" / "step_0000006")
+    (run / "metrics.json").unlink()
+    (run / "checkpoints" / "LATEST").write_text("step_0000003\n")
+    assert train(config, run, resume=True, progress=False)["train/steps"] == 6
+
+
 def test_em_resume_restores_phase_and_rule(tmp_path, tiny_settings):
     settings = {**tiny_settings, "strategy": {"name": "em", "check_every": 1, "min_inner_steps": 2,
                                               "max_inner_steps": 2}}
