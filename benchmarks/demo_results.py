@@ -84,8 +84,8 @@ def _markdown(result: dict) -> str:
     keys = ("test/acc_x2y", "test/acc_y2x", "test/cycle_l1_x", "test/cycle_l1_y",
             "test/ssim_x2y", "train/wall_time_s")
     lines = [f"# `cyclekit demo` results ({result['date']})", "",
-             f"Data: {result['data']}. Device: {result['device']}, torch {result['torch']}. "
-             f"Checkpoint rule: {result['checkpoint_rule']}; metrics on the {result['split']} split.",
+             (f"Data: {result['data']}. Device: {result['device']}, torch {result['torch']}. "
+              f"Checkpoint rule: {result['checkpoint_rule']}; metrics on the {result['split']} split."),
              f"Protocol: {result['protocol']}.", "",
              "| method | strategy | seeds | " + " | ".join(k.split("/")[-1] for k in keys) + " |",
              "|---|---|---|" + "---|" * len(keys)]

@@ -360,7 +360,7 @@ def measure_group(method: str, size: int, args, model: dict, images: tuple[np.nd
             entry.build_s = time.perf_counter() - started
             for _ in range(args.warmup):
                 entry.warmup_step_s.append(entry.run(1))
-        except Exception as error:  # e.g. torch.compile without a working toolchain
+        except Exception as error:  # noqa: BLE001  (e.g. torch.compile without a working toolchain)
             entry.error = f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
             entry.loop = None
         _log(f"{method} {size}px {entry.name}: warm-up steps "
@@ -456,12 +456,12 @@ def markdown(result: dict) -> str:
         f"Networks: {result['model']['generator_channels']}-channel ResNet generators with "
         f"{result['model']['generator_blocks']} blocks, {result['model']['discriminator_channels']}"
         f"-channel PatchGAN critics (n_layers from the image size)." + (" **Quick smoke mode.**" if result["quick"] else ""),
-        f"Protocol: {result['warmup']} warm-up steps per configuration, then {result['reps']} "
-        f"interleaved repetitions of `steps/rep` steps each; images/s = batch x steps / seconds.",
-        f"Measured fp32 matmul peak (2048^3, median): **{result['peak_gflops']:.1f} GFLOP/s**. "
-        f"Total wall time {result['wall_time_s']:.0f} s.", "",
-        "| method | strategy | px | path / variant | steps/rep | img/s median (min–max) | "
-        "× reference: of medians (per-rep min–max) | GFLOP/step | GFLOP/s | % of peak | first step s |",
+        (f"Protocol: {result['warmup']} warm-up steps per configuration, then {result['reps']} "
+         f"interleaved repetitions of `steps/rep` steps each; images/s = batch x steps / seconds."),
+        (f"Measured fp32 matmul peak (2048^3, median): **{result['peak_gflops']:.1f} GFLOP/s**. "
+         f"Total wall time {result['wall_time_s']:.0f} s."), "",
+        ("| method | strategy | px | path / variant | steps/rep | img/s median (min–max) | "
+         "× reference: of medians (per-rep min–max) | GFLOP/step | GFLOP/s | % of peak | first step s |"),
         "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in result["results"]:

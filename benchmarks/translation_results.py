@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
@@ -101,6 +102,7 @@ def main() -> None:
         "presets": "configs/translation/<dataset>_<row>.yaml", "overrides": args.overrides,
         "datasets": {name: {k: v for k, v in DATASETS[name].items() if k in ("data", "protocol")}
                      for name in args.datasets},
+        "figures": os.path.relpath(args.figures, args.out),  # for the Markdown's links
         "runs": runs, "summary": summarize(runs, "dataset"),
     }
     args.out.mkdir(parents=True, exist_ok=True)
@@ -123,8 +125,8 @@ def _cell(stats: dict, key: str) -> str:
 
 
 def _markdown(result: dict, datasets: list[str]) -> str:
-    lines = [f"# Unpaired translation: CycleGAN vs CycleGN, ablations, strategy swaps "
-             f"({result['date']})", "",
+    lines = [(f"# Unpaired translation: CycleGAN vs CycleGN, ablations, strategy swaps "
+              f"({result['date']})"), "",
              f"Device: {result['device']}; torch {result['torch']}. Checkpoint rule: "
              f"{result['checkpoint_rule']}; metrics on the {result['split']} split; mean ± std "
              f"over seeds. Presets: `{result['presets']}`"
@@ -154,7 +156,8 @@ def _markdown(result: dict, datasets: list[str]) -> str:
             lines += ["", "Evaluator on real test images (upper bound): " + ", ".join(
                 f"{key} {value:.3f}" for key, value in bounds.items()) + "."]
         lines += ["", *_checks(dataset, rows), "",
-                  f"![translations](../../docs/figures/translation_{dataset}.png)", ""]
+                  (f"![translations]({result.get('figures', '../../docs/figures')}"
+                   f"/translation_{dataset}.png)"), ""]
     return "\n".join(lines)
 
 

@@ -32,7 +32,7 @@ def background_photos(split: str) -> list[np.ndarray]:
     for name in BACKGROUND_PHOTOS:
         with Image.fromarray(load_sample_image(name)) as photo:
             pixels = np.asarray(photo.reduce(PHOTO_REDUCTION))
-        cut = int(round(TRAIN_FRACTION * pixels.shape[1]))
+        cut = round(TRAIN_FRACTION * pixels.shape[1])
         parts.append(pixels[:, :cut] if split == "train" else pixels[:, cut:])
     return parts
 

@@ -12,8 +12,8 @@ import torch
 from lightning.fabric import Fabric
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from cyclekit.core.players import Players  # noqa: E402
-from tests.core.toy import LinearPair  # noqa: E402
+from cyclekit.core.players import Players
+from tests.core.toy import LinearPair
 
 fabric = Fabric(accelerator="cpu", devices=2, strategy="ddp")
 fabric.launch()

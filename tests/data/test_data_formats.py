@@ -65,7 +65,7 @@ def test_semeion_split_is_stratified_disjoint_and_fixed(data_dir, register):
     _write_semeion(data_dir / "semeion" / "semeion.data", np.repeat(np.arange(10), 5))
     register("semeion/semeion.data")
 
-    train_images, train_labels = load_semeion("train", data_dir)
+    train_images, _ = load_semeion("train", data_dir)
     test_images, test_labels = load_semeion("test", data_dir)
 
     assert train_images.shape == (40, 1, 16, 16) and test_images.shape == (10, 1, 16, 16)
