@@ -1,5 +1,6 @@
 """Image grids: one row per batch of images in [-1, 1], with optional row labels, saved as PNG."""
 
+import functools
 import math
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from cyclekit.core.atomic import atomic_output
 MIN_CELL_PX = 48
 GAP_PX = 2
 LABEL_MARGIN_PX = 6
+LABEL_FONT_PX = 11
 BACKGROUND = (255, 255, 255)
 TEXT_COLOR = (0, 0, 0)
 
@@ -25,12 +27,20 @@ def _to_uint8_rgb(batch: torch.Tensor, scale: int) -> np.ndarray:
     return pixels.repeat_interleave(scale, dim=1).repeat_interleave(scale, dim=2).numpy()
 
 
+@functools.cache
+def _label_font() -> ImageFont.FreeTypeFont:
+    from matplotlib import font_manager
+
+    return ImageFont.truetype(font_manager.findfont("DejaVu Sans"), LABEL_FONT_PX)
+
+
 def image_grid_array(rows: list[torch.Tensor], *, row_labels: list[str] | None = None, nrow_max: int = 16) -> np.ndarray:
     """Lay out up to ``nrow_max`` images of each batch in ``rows`` as one grid row; return an H x W x 3 uint8 array.
 
     All images must share height and width. Images smaller than 48 px are
     upscaled by an integer factor with nearest neighbour. Labels, when given,
-    are drawn left of their rows in PIL's default font.
+    are drawn left of their rows in DejaVu Sans (matplotlib's font, which has arrows and
+    Greek letters that PIL's default font lacks).
     """
     if not rows:
         raise ValueError("need at least one row of images")
@@ -43,7 +53,7 @@ def image_grid_array(rows: list[torch.Tensor], *, row_labels: list[str] | None =
     scale = max(1, math.ceil(MIN_CELL_PX / min(height, width)))
     cell_h, cell_w = height * scale, width * scale
 
-    font = ImageFont.load_default()
+    font = _label_font()
     measure = ImageDraw.Draw(Image.new("RGB", (1, 1)))
     label_width = 0
     if row_labels:
