@@ -121,6 +121,10 @@ def _collect(job: tuple[str, str, int], runs_dir: Path) -> dict | None:
 def _cell(stats: dict, key: str) -> str:
     if key not in stats:
         return "–"
+    if stats[key]["n"] < 2:
+        return f"{stats[key]['mean']:.3f}"
+    if stats[key]["n"] < 2:
+        return f"{stats[key]['mean']:.3f}"
     return f"{stats[key]['mean']:.3f} ± {stats[key]['std']:.3f}"
 
 
@@ -189,6 +193,8 @@ def _checks(dataset: str, rows: dict) -> list[str]:
 def _effect(ablated: dict, full: dict) -> str:
     """A gap counts only when it is larger than the seed spread of either row."""
     gap, spread = ablated["mean"] - full["mean"], max(ablated["std"], full["std"])
+    if min(ablated["n"], full["n"]) < 2:
+        return f"{'hurts' if gap < 0 else 'helps'} by {abs(gap):.3f}; one seed, so no spread to judge it by"
     if abs(gap) <= spread:
         return f"no clear effect: the gap {gap:+.3f} is within one seed std ({spread:.3f})"
     return f"{'hurts' if gap < 0 else 'helps'} by {abs(gap):.3f}, more than one seed std"
@@ -239,7 +245,8 @@ def _figure(dataset: str, rows: list[str], runs_dir: Path, path: Path) -> None:
     loaded = {row: torch.load(strip, weights_only=True) for row, strip in strips.items()}
     first = next(iter(loaded.values()))
     save_image_grid([first["x"], *(strip["f_x"] for strip in loaded.values()), first["y"]], path,
-                    row_labels=[f"x ({first['x_name']})", *loaded, f"y ({first['y_name']})"])
+                    row_labels=[f"x ({first['x_name']})", *loaded, f"y ({first['y_name']})"],
+                    max_colors=256)
 
 
 if __name__ == "__main__":

@@ -296,7 +296,7 @@ def _generations_figure(tasks: list[str], runs_dir: Path, path: Path) -> None:
         images += [target, source_like(method, target, "cpu")]
         labels += [f"{TASKS[task][0]}: target", "x~_ts (source-like)"]
     if images:
-        save_image_grid(images, path, row_labels=labels)
+        save_image_grid(images, path, row_labels=labels, max_colors=256)
 
 
 if __name__ == "__main__":

@@ -42,3 +42,17 @@ def test_bad_inputs():
         image_grid_array([torch.zeros(1, 2, 16, 16)])
     with pytest.raises(ValueError):
         image_grid_array([torch.zeros(1, 1, 16, 16)], row_labels=["a", "b"])
+
+
+def test_palette_png_keeps_the_picture_and_rejects_bad_sizes(tmp_path):
+    smooth = torch.nn.functional.interpolate(torch.rand(4, 3, 4, 4), size=16, mode="bilinear")
+    photos = smooth * 2 - 1  # smooth colour fields, like photos rather than noise
+    exact = image_grid_array([photos])
+    path = save_image_grid([photos], tmp_path / "grid.png", max_colors=256)
+    stored = Image.open(path)
+    assert stored.mode == "P"
+    error = np.abs(np.asarray(stored.convert("RGB")).astype(int) - exact.astype(int))
+    assert error.mean() < 8  # of 255
+    with pytest.raises(ValueError, match="between 2 and 256"):
+        save_image_grid([photos], tmp_path / "bad.png", max_colors=1000)
+    assert not (tmp_path / "bad.png").exists()
