@@ -145,7 +145,10 @@ def _write(args, runs: list[dict], elapsed: float) -> None:
             "dsprites": "MI in bits between each factor and the 2-D embedding of all 46,080 "
                         "images: equal-width 2-D histogram with round(N^(1/4)) = 15 bins per "
                         "axis (~sqrt(N) bins), same bins for every conditional (Appendix B). "
-                        "'untrained' = the same network at its seeded initialisation.",
+                        "'untrained' = the same network at its seeded initialisation. kNN: "
+                        "accuracy of a 15-nearest-neighbour classifier of each factor from the "
+                        "embedding, fit on a random half of the images, scored on the other "
+                        "half; chance = 1 / number of values.",
             "mnist": "probes fit on embeddings of 10,000 training digits 0-8, scored on the "
                      "test digits 0-8 (class accuracy; R^2 of slant = -mu11/mu02 and stroke "
                      "thickness = 2 area / perimeter) and on the held-out test 9s (R^2 of the "
@@ -165,6 +168,25 @@ def _fmt(stats: dict | None) -> str:
     return f"{stats['mean']:.3f} ± {stats['std']:.3f} (med {stats['median']:.3f})"
 
 
+def _factor_table(summary: dict, measure: str) -> list[str]:
+    """One row per dSprites setting (and the untrained network) of ``test/<measure>/<factor>``."""
+    lines = ["| setting | seeds | " + " | ".join(DSPRITES_FACTORS) + " | run wall time (s) |",
+             "|---|---|" + "---|" * (len(DSPRITES_FACTORS) + 1)]
+    dsprites = [s for s in summary if s != "mnist" and f"test/{measure}/shape" in summary[s]]
+    if dsprites:
+        first = summary[dsprites[0]]
+        cells = " | ".join(_fmt(first.get(f"test/untrained/{measure}/{f}"))
+                           for f in DSPRITES_FACTORS)
+        lines.append(f"| untrained ({DSPRITES_SETTINGS[dsprites[0]][1]} runs) | "
+                     f"{first[f'test/untrained/{measure}/shape']['n']} | {cells} | - |")
+    for setting in dsprites:
+        values = summary[setting]
+        cells = " | ".join(_fmt(values.get(f"test/{measure}/{f}")) for f in DSPRITES_FACTORS)
+        lines.append(f"| {DSPRITES_SETTINGS[setting][1]} | {values['run_wall_time_s']['n']} | "
+                     f"{cells} | {_fmt(values['run_wall_time_s'])} |")
+    return lines
+
+
 def _markdown(result: dict) -> str:
     summary = result["summary"]
     header = (f"Method `acc`, strategy {result['strategy']}, checkpoint rule "
@@ -174,19 +196,11 @@ def _markdown(result: dict) -> str:
              "## dSprites factor isolation (MI in bits, 2-D embedding)", "",
              f"Data: {result['data']['dsprites']}.",
              f"Protocol: {result['protocol']['dsprites']}", "",
-             "| setting | seeds | " + " | ".join(DSPRITES_FACTORS) + " | run wall time (s) |",
-             "|---|---|" + "---|" * (len(DSPRITES_FACTORS) + 1)]
+             *_factor_table(summary, "mi")]
     dsprites = [s for s in summary if s != "mnist"]
-    if dsprites:
-        first = summary[dsprites[0]]
-        cells = " | ".join(_fmt(first.get(f"test/untrained/mi/{f}")) for f in DSPRITES_FACTORS)
-        lines.append(f"| untrained ({DSPRITES_SETTINGS[dsprites[0]][1]} runs) | "
-                     f"{first['test/untrained/mi/shape']['n']} | {cells} | - |")
-    for setting in dsprites:
-        values = summary[setting]
-        cells = " | ".join(_fmt(values.get(f"test/mi/{f}")) for f in DSPRITES_FACTORS)
-        lines.append(f"| {DSPRITES_SETTINGS[setting][1]} | {values['run_wall_time_s']['n']} | "
-                     f"{cells} | {_fmt(values['run_wall_time_s'])} |")
+    if any("test/knn/shape" in summary[s] for s in dsprites):
+        lines += ["", "### 15-nearest-neighbour probe accuracy per factor (same runs)", "",
+                  *_factor_table(summary, "knn")]
     if dsprites:
         entropies = ", ".join(f"{f} {summary[dsprites[0]][f'test/entropy/{f}']['mean']:.2f}"
                               for f in DSPRITES_FACTORS)

@@ -10,10 +10,12 @@ preset are skipped), trained with ``cyclekit train`` (one subprocess per run, ``
 at a time, one thread each) and evaluated with checkpoint rule "last" on the test split;
 target labels are read only by that final score. A finished run (``metrics.json`` present)
 is not run again and a stopped one is resumed, so the benchmark can be built over several
-sessions. Writes ``benchmarks/results/uda.{json,md}`` and, in ``--figures``:
-``uda_a_distance.png`` (raw pixels vs DANN vs CDLM features), ``uda_tsne_<task>.png`` (h and
-z of CDLM, seed 0) and ``uda_generations.png`` (target test images over their source-like
-generations x~_ts, the paper's Fig. 5).
+sessions; runs go seed by seed, so an interrupted table has whole seeds. Writes
+``benchmarks/results/uda.{json,md}``, keeping the runs an earlier ``uda.json`` holds for
+(task, row, seed) this call does not cover, and, in ``--figures``: ``uda_a_distance.png`` (raw
+pixels vs DANN vs CDLM features), ``uda_tsne_<task>.png`` (h and z of CDLM, seed 0) and
+``uda_generations_<task>.png`` (target test images over their source-like generations x~_ts,
+the paper's Fig. 5).
 """
 
 from __future__ import annotations
@@ -108,7 +110,7 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(1)  # the figures, like every run, on one thread
 
-    jobs = [(task, row, seed) for task in args.tasks for row in args.rows for seed in args.seeds
+    jobs = [(task, row, seed) for seed in args.seeds for task in args.tasks for row in args.rows
             if (PRESETS / f"{task}_{row}.yaml").is_file()]
     if not args.report_only:
         with ThreadPoolExecutor(max_workers=args.parallel) as pool:
@@ -116,13 +118,17 @@ def main() -> None:
                     PRESETS / f"{job[0]}_{job[1]}.yaml", run_dir(args.runs_dir, *job), job[2],
                     args.overrides), jobs):
                 print(line, flush=True)
-    runs = [run for run in (_collect(job, args.runs_dir) for job in jobs) if run is not None]
+    device = describe_device(args.overrides, args.parallel)
+    runs = [{**run, "device": device, "overrides": args.overrides}
+            for run in (_collect(job, args.runs_dir) for job in jobs) if run is not None]
+    runs = _earlier_runs(args.out / "uda.json", {(r["task"], r["row"], r["seed"]) for r in runs}) + runs
     result = {
         "benchmark": "uda", "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "device": describe_device(args.overrides, args.parallel),
+        "device": "; ".join(sorted({run["device"] for run in runs})) or device,
         "torch": torch.__version__, "checkpoint_rule": "last", "split": "test",
-        "presets": "configs/uda/<task>_<row>.yaml", "overrides": args.overrides,
-        "protocol": PROTOCOL, "seeds": args.seeds,
+        "presets": "configs/uda/<task>_<row>.yaml",
+        "overrides": sorted({item for run in runs for item in run["overrides"]}),
+        "protocol": PROTOCOL, "seeds": sorted({run["seed"] for run in runs}),
         "paper": {"table2": {task: numbers for task, (_, numbers) in TASKS.items()},
                   **{table: numbers for table, (_, numbers) in ABLATIONS.items()}},
         "bar": BAR, "runs": runs, "summary": summarize(runs, "task"),
@@ -131,13 +137,48 @@ def main() -> None:
 
     args.out.mkdir(parents=True, exist_ok=True)
     atomic_write_text(args.out / "uda.json", json.dumps(result, indent=2) + "\n")
-    atomic_write_text(args.out / "uda.md", _markdown(result, args.tasks))
-    _a_distance_figure(result["summary"], args.tasks, args.figures / "uda_a_distance.png")
+    _a_distance_figure(result["summary"], list(TASKS), args.figures / "uda_a_distance.png")
     for task in args.tasks:
+        trained = run_dir(args.runs_dir, task, "cdlm", 0)
         if task in TSNE_TASKS:
-            _tsne_figure(run_dir(args.runs_dir, task, "cdlm", 0),
-                         args.figures / f"uda_tsne_{task}.png", TASKS[task][0])
-    _generations_figure(args.tasks, args.runs_dir, args.figures / "uda_generations.png")
+            _tsne_figure(trained, args.figures / f"uda_tsne_{task}.png", TASKS[task][0])
+        _generations_figure(task, trained, args.figures / f"uda_generations_{task}.png")
+    figures = sorted(path.name for path in args.figures.glob("uda_*.png"))
+    atomic_write_text(args.out / "uda.md", _markdown(result, list(TASKS), figures))
+
+
+def _earlier_runs(path: Path, redone: set[tuple[str, str, int]]) -> list[dict]:
+    """The runs of an earlier uda.json that this call did not collect again, with where they
+    ran; a run is dropped when its preset has changed since (its config is not the one the
+    preset gives now), so a row never mixes two budgets."""
+    if not path.is_file():
+        return []
+    earlier = json.loads(path.read_text())
+    kept = []
+    for run in earlier["runs"]:
+        run = {"device": earlier["device"], "overrides": earlier["overrides"], **run}
+        if (run["task"], run["row"], run["seed"]) in redone:
+            continue
+        if _comparable(run["config"]) != _comparable(_preset_config(run)):
+            print(f"{run['task']}/{run['row']}/seed{run['seed']}: dropped from {path.name}, "
+                  f"its preset changed since it ran")
+            continue
+        kept.append(run)
+    return kept
+
+
+def _preset_config(run: dict) -> dict:
+    from cyclekit.config import load_config
+
+    preset = PRESETS / f"{run['task']}_{run['row']}.yaml"
+    overrides = [*run["overrides"], f"seed={run['seed']}"]
+    return load_config(preset, overrides).to_dict() if preset.is_file() else {}
+
+
+def _comparable(config: dict) -> dict:
+    """A config without where its data lives."""
+    data = {k: v for k, v in config.get("data", {}).items() if k != "data_dir"}
+    return {**config, "data": data}
 
 
 def _collect(job: tuple[str, str, int], runs_dir: Path) -> dict | None:
@@ -158,7 +199,7 @@ def _mean(summary: dict, task: str, row: str) -> float | None:
     return stats["target_acc"]["mean"] if "target_acc" in stats else None
 
 
-def _markdown(result: dict, tasks: list[str]) -> str:
+def _markdown(result: dict, tasks: list[str], figures: list[str]) -> str:
     summary = result["summary"]
     lines = [f"# Unsupervised domain adaptation: CDLM, DANN, source/target only ({result['date']})",
              "", f"Device: {result['device']}; torch {result['torch']}. Checkpoint rule: "
@@ -201,10 +242,9 @@ def _markdown(result: dict, tasks: list[str]) -> str:
                              f"{_cell(entry['metrics'], 'target_acc')} | "
                              f"{_cell(entry['metrics'], 'target_acc_feature')} |")
             lines += ["", _ordering_line(summary, task, rows_in_order, numbers), ""]
-    lines += ["## Figures", "", "![A-distance](../../docs/figures/uda_a_distance.png)", "",
-              *[f"![t-SNE {t}](../../docs/figures/uda_tsne_{t}.png)" for t in tasks
-                if t in TSNE_TASKS], "",
-              "![Fig. 5](../../docs/figures/uda_generations.png)", ""]
+    lines += ["## Figures", ""]
+    for name in figures:
+        lines += [f"![{name[:-4]}](../../docs/figures/{name})", ""]
     return "\n".join(lines)
 
 
@@ -280,23 +320,18 @@ def _tsne_figure(trained: Path, path: Path, title: str) -> None:
                      title=f"CDLM, {title}")
 
 
-def _generations_figure(tasks: list[str], runs_dir: Path, path: Path) -> None:
-    """Two rows per task: target test images, then x~_ts of CDLM (seed 0) (Fig. 5)."""
+def _generations_figure(task: str, trained: Path, path: Path) -> None:
+    """Target test images over x~_ts of a CDLM run (seed 0) (Fig. 5)."""
+    if not _has_weights(trained):
+        return
     from cyclekit.core.trainer import load_trained_method
     from cyclekit.methods.cdlm_eval import source_like
     from cyclekit.viz import save_image_grid
 
-    images, labels = [], []
-    for task in tasks:
-        trained = run_dir(runs_dir, task, "cdlm", 0)
-        if not _has_weights(trained):
-            continue
-        config, method = load_trained_method(trained)
-        target = method.load_data(config).y.test.images[:FIGURE_COUNT]
-        images += [target, source_like(method, target, "cpu")]
-        labels += [f"{TASKS[task][0]}: target", "x~_ts (source-like)"]
-    if images:
-        save_image_grid(images, path, row_labels=labels, max_colors=256)
+    config, method = load_trained_method(trained)
+    target = method.load_data(config).y.test.images[:FIGURE_COUNT]
+    save_image_grid([target, source_like(method, target, "cpu")], path,
+                    row_labels=[f"{TASKS[task][0]}: target", "x~_ts (source-like)"], max_colors=256)
 
 
 if __name__ == "__main__":

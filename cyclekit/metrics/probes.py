@@ -1,9 +1,10 @@
 """Probes of what an embedding encodes (seed 002, Sec. 4.2 and Appendix B).
 
 A probe is a small scikit-learn model fit on embeddings of one split and scored on another:
-``linear`` (standardised logistic / linear regression) or ``mlp`` (3 hidden layers of 32
+``linear`` (standardised logistic / linear regression), ``mlp`` (3 hidden layers of 32
 ReLU units, the classifier of Appendix B; Adam with early stopping on a 10% validation
-slice). Classification reports accuracy, regression R^2; :func:`probe_r2_cv` scores a
+slice) or ``knn`` (the 15 nearest neighbours' vote or mean: it reads any local structure,
+however tangled, and in 2-D it is fast enough for every image of a factor grid). Classification reports accuracy, regression R^2; :func:`probe_r2_cv` scores a
 regression probe by k-fold cross-validation within one set.
 """
 
@@ -13,14 +14,16 @@ import numpy as np
 from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.metrics import r2_score
 from sklearn.model_selection import KFold, cross_val_score
+from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from cyclekit.errors import ConfigError, DataError
 
-PROBES = ("linear", "mlp")
+PROBES = ("linear", "mlp", "knn")
 MLP_HIDDEN = (32, 32, 32)
+NEIGHBOURS = 15
 
 
 def _check(kind: str, features: np.ndarray, targets: np.ndarray) -> None:
@@ -36,9 +39,10 @@ def probe_accuracy(train_features: np.ndarray, train_labels: np.ndarray,
                    kind: str = "linear", seed: int = 0) -> float:
     """Test accuracy of a classifier probe fit on the training embeddings."""
     _check(kind, train_features, train_labels)
-    model = (LogisticRegression(max_iter=2000) if kind == "linear" else
-             MLPClassifier(hidden_layer_sizes=MLP_HIDDEN, max_iter=500, early_stopping=True,
-                           random_state=seed))
+    model = {"linear": lambda: LogisticRegression(max_iter=2000),
+             "mlp": lambda: MLPClassifier(hidden_layer_sizes=MLP_HIDDEN, max_iter=500,
+                                          early_stopping=True, random_state=seed),
+             "knn": lambda: KNeighborsClassifier(NEIGHBOURS)}[kind]()
     probe = make_pipeline(StandardScaler(), model).fit(train_features, train_labels)
     return float((probe.predict(test_features) == test_labels).mean())
 
@@ -48,9 +52,10 @@ def probe_r2(train_features: np.ndarray, train_targets: np.ndarray,
              kind: str = "linear", seed: int = 0) -> float:
     """Test R^2 of a regression probe fit on the training embeddings."""
     _check(kind, train_features, train_targets)
-    model = (LinearRegression() if kind == "linear" else
-             MLPRegressor(hidden_layer_sizes=MLP_HIDDEN, max_iter=500, early_stopping=True,
-                          random_state=seed))
+    model = {"linear": LinearRegression,
+             "mlp": lambda: MLPRegressor(hidden_layer_sizes=MLP_HIDDEN, max_iter=500,
+                                         early_stopping=True, random_state=seed),
+             "knn": lambda: KNeighborsRegressor(NEIGHBOURS)}[kind]()
     probe = make_pipeline(StandardScaler(), model).fit(train_features, train_targets)
     return float(r2_score(test_targets, probe.predict(test_features)))
 

@@ -45,8 +45,10 @@ def test_runs_collects_and_does_not_repeat_finished_runs(tmp_path):
     assert "| CDLM (x~_ts) | cdlm | alternating | 1 | 0.961 |" in table
     assert "| Source only (lower bound) | – | – | not run | 0.634 |" in table
     assert "| CDLM-PM1 | not run | 0.950 | – | – |" in table
-    for name in ("uda_a_distance.png", "uda_tsne_mnist_usps.png", "uda_generations.png"):
+    for name in ("uda_a_distance.png", "uda_tsne_mnist_usps.png", "uda_generations_mnist_usps.png"):
         assert 0 < (tmp_path / "fig" / name).stat().st_size < 300_000, name
 
     second = _bench(tmp_path, "--rows", "cdlm")
     assert second.returncode == 0 and second.stdout.count("finished earlier") == 1
+    kept = json.loads((tmp_path / "out" / "uda.json").read_text())["runs"]
+    assert sorted(run["row"] for run in kept) == ["cdlm", "dann"]  # dann kept from the first call

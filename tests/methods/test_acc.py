@@ -120,9 +120,11 @@ def test_training_end_to_end_suppresses_the_inactive_factors(tmp_path):
     metrics = train(config, tmp_path / "run", progress=False)
     for name in ("pos_x", "pos_y", "size", "shade"):
         assert math.isfinite(metrics[f"test/mi/{name}"])
+        assert 0.0 <= metrics[f"test/knn/{name}"] <= 1.0
     before = metrics["test/untrained/mi/pos_x"] + metrics["test/untrained/mi/pos_y"]
     after = metrics["test/mi/pos_x"] + metrics["test/mi/pos_y"]
     assert after < 0.5 * before
+    assert metrics["test/knn/pos_x"] < metrics["test/untrained/knn/pos_x"]
     assert (tmp_path / "run" / "samples" / "final.png").is_file()
 
 

@@ -14,7 +14,7 @@ def _data(seed, informative):
     return features, labels
 
 
-@pytest.mark.parametrize("kind", ["linear", "mlp"])
+@pytest.mark.parametrize("kind", ["linear", "mlp", "knn"])
 def test_class_probe_reads_informative_features_and_not_noise(kind):
     train, test = _data(0, True), _data(1, True)
     assert probe_accuracy(*train, *test, kind=kind) > 0.9
@@ -47,3 +47,13 @@ def test_bad_probe_requests_raise():
         probe_r2(np.zeros((4, 2)), np.zeros(4), np.zeros((4, 2)), np.zeros(4), kind="svm")
     with pytest.raises(DataError, match="features"):
         probe_accuracy(np.zeros(4), np.zeros(4), np.zeros((4, 2)), np.zeros(4))
+
+
+def test_knn_probe_reads_a_tangled_code_that_a_linear_probe_misses():
+    rng = np.random.default_rng(0)
+    angle = rng.uniform(0, 2 * np.pi, 1200)
+    labels = (angle // (2 * np.pi / 9)).astype(int) % 3  # nine sectors, labels 0 1 2 0 1 2 ...
+    features = np.stack([np.cos(angle), np.sin(angle)], axis=1)
+    train, test = (features[:600], labels[:600]), (features[600:], labels[600:])
+    assert probe_accuracy(*train, *test, kind="knn") > 0.9
+    assert probe_accuracy(*train, *test, kind="linear") < 0.6
