@@ -123,8 +123,6 @@ def _cell(stats: dict, key: str) -> str:
         return "–"
     if stats[key]["n"] < 2:
         return f"{stats[key]['mean']:.3f}"
-    if stats[key]["n"] < 2:
-        return f"{stats[key]['mean']:.3f}"
     return f"{stats[key]['mean']:.3f} ± {stats[key]['std']:.3f}"
 
 
@@ -133,7 +131,7 @@ def _markdown(result: dict, datasets: list[str]) -> str:
               f"({result['date']})"), "",
              f"Device: {result['device']}; torch {result['torch']}. Checkpoint rule: "
              f"{result['checkpoint_rule']}; metrics on the {result['split']} split; mean ± std "
-             f"over seeds. Presets: `{result['presets']}`"
+             f"over seeds (a bare number: one seed). Presets: `{result['presets']}`"
              + (f"; overrides {result['overrides']}" if result["overrides"] else "") + ".", ""]
     for dataset in datasets:
         spec, rows = DATASETS[dataset], result["summary"].get(dataset, {})
@@ -176,9 +174,10 @@ def _checks(dataset: str, rows: dict) -> list[str]:
     gan, gn = stats("cyclegan"), stats("cyclegn")
     if gan is not None and gn is not None:
         verdict = "within" if abs(gan["mean"] - gn["mean"]) <= 0.03 else "NOT within"
+        single = "; one seed" if min(gan["n"], gn["n"]) < 2 else ""
         lines.append(f"- CycleGN vs CycleGAN on `{headline}`: {gn['mean']:.3f} vs "
                      f"{gan['mean']:.3f} (difference {gn['mean'] - gan['mean']:+.3f}, "
-                     f"{verdict} 0.03).")
+                     f"{verdict} 0.03{single}).")
     for row, what in (("cyclegn_joint", "removing D_sim (cycle alone)"),
                       ("gan_only", "removing D_cyc (GAN alone)"),
                       ("gan_forward_cycle", "keeping only the forward cycle"),

@@ -10,18 +10,21 @@ preset are skipped), trained with ``cyclekit train`` (one subprocess per run, ``
 at a time, one thread each) and evaluated with checkpoint rule "last" on the test split;
 target labels are read only by that final score. A finished run (``metrics.json`` present)
 is not run again and a stopped one is resumed, so the benchmark can be built over several
-sessions; runs go seed by seed, so an interrupted table has whole seeds. Writes
-``benchmarks/results/uda.{json,md}``, keeping the runs an earlier ``uda.json`` holds for
-(task, row, seed) this call does not cover, and, in ``--figures``: ``uda_a_distance.png`` (raw
-pixels vs DANN vs CDLM features), ``uda_tsne_<task>.png`` (h and z of CDLM, seed 0) and
-``uda_generations_<task>.png`` (target test images over their source-like generations x~_ts,
-the paper's Fig. 5).
+sessions; runs go seed by seed, so an interrupted table has whole seeds but the one in
+progress. A run folder trained from another version of its preset (or with other ``--set``
+overrides) is reported and left alone. Writes ``benchmarks/results/uda.{json,md}``, keeping
+the runs of an earlier ``uda.json`` that this call does not collect again, unless their preset
+has changed since; and, in ``--figures``: ``uda_a_distance.png`` (raw pixels vs DANN vs CDLM
+features), ``uda_tsne_<task>.png`` (h and z of CDLM, seed 0) and ``uda_generations_<task>.png``
+(target test images over their source-like generations x~_ts, the paper's Fig. 5), each drawn
+from the CDLM seed-0 run this call collected; ``uda.md`` links the figures found there.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
@@ -112,22 +115,22 @@ def main() -> None:
 
     jobs = [(task, row, seed) for seed in args.seeds for task in args.tasks for row in args.rows
             if (PRESETS / f"{task}_{row}.yaml").is_file()]
+    jobs = [job for job in jobs if not _stale(job, args.runs_dir, args.overrides)]
     if not args.report_only:
         with ThreadPoolExecutor(max_workers=args.parallel) as pool:
             for line in pool.map(lambda job: run_preset(
                     PRESETS / f"{job[0]}_{job[1]}.yaml", run_dir(args.runs_dir, *job), job[2],
                     args.overrides), jobs):
                 print(line, flush=True)
-    device = describe_device(args.overrides, args.parallel)
-    runs = [{**run, "device": device, "overrides": args.overrides}
-            for run in (_collect(job, args.runs_dir) for job in jobs) if run is not None]
-    runs = _earlier_runs(args.out / "uda.json", {(r["task"], r["row"], r["seed"]) for r in runs}) + runs
+    runs = [run for run in (_collect(job, args.runs_dir, args.parallel) for job in jobs)
+            if run is not None]
+    collected = {(run["task"], run["row"], run["seed"]) for run in runs}
+    runs = _earlier_runs(args.out / "uda.json", collected, args.overrides) + runs
     result = {
         "benchmark": "uda", "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "device": "; ".join(sorted({run["device"] for run in runs})) or device,
+        "device": "; ".join(sorted({run["device"] for run in runs})),
         "torch": torch.__version__, "checkpoint_rule": "last", "split": "test",
-        "presets": "configs/uda/<task>_<row>.yaml",
-        "overrides": sorted({item for run in runs for item in run["overrides"]}),
+        "presets": "configs/uda/<task>_<row>.yaml", "overrides": args.overrides,
         "protocol": PROTOCOL, "seeds": sorted({run["seed"] for run in runs}),
         "paper": {"table2": {task: numbers for task, (_, numbers) in TASKS.items()},
                   **{table: numbers for table, (_, numbers) in ABLATIONS.items()}},
@@ -140,52 +143,88 @@ def main() -> None:
     _a_distance_figure(result["summary"], list(TASKS), args.figures / "uda_a_distance.png")
     for task in args.tasks:
         trained = run_dir(args.runs_dir, task, "cdlm", 0)
+        if (task, "cdlm", 0) not in collected:
+            continue
         if task in TSNE_TASKS:
             _tsne_figure(trained, args.figures / f"uda_tsne_{task}.png", TASKS[task][0])
         _generations_figure(task, trained, args.figures / f"uda_generations_{task}.png")
-    figures = sorted(path.name for path in args.figures.glob("uda_*.png"))
+    names = ["uda_a_distance.png", *(f"uda_{kind}_{task}.png" for task in TASKS
+                                     for kind in ("tsne", "generations"))]
+    figures = [os.path.relpath(args.figures / name, args.out) for name in names
+               if (args.figures / name).is_file()]
     atomic_write_text(args.out / "uda.md", _markdown(result, list(TASKS), figures))
 
 
-def _earlier_runs(path: Path, redone: set[tuple[str, str, int]]) -> list[dict]:
-    """The runs of an earlier uda.json that this call did not collect again, with where they
-    ran; a run is dropped when its preset has changed since (its config is not the one the
-    preset gives now), so a row never mixes two budgets."""
-    if not path.is_file():
-        return []
-    earlier = json.loads(path.read_text())
-    kept = []
-    for run in earlier["runs"]:
-        run = {"device": earlier["device"], "overrides": earlier["overrides"], **run}
-        if (run["task"], run["row"], run["seed"]) in redone:
-            continue
-        if _comparable(run["config"]) != _comparable(_preset_config(run)):
-            print(f"{run['task']}/{run['row']}/seed{run['seed']}: dropped from {path.name}, "
-                  f"its preset changed since it ran")
-            continue
-        kept.append(run)
-    return kept
+def _stale(job: tuple[str, str, int], runs_dir: Path, overrides: list[str]) -> bool:
+    """A run folder trained from another version of its preset (or other overrides) is left
+    alone: neither resumed, nor skipped as finished, nor collected."""
+    import yaml
+
+    saved = run_dir(runs_dir, *job) / "config.yaml"
+    if not saved.is_file() or _matches_preset(*job, yaml.safe_load(saved.read_text()), overrides):
+        return False
+    print(f"{'/'.join(map(str, job))}: {saved.parent} was trained from another version of "
+          f"its preset; delete it or pass another --runs-dir to run it again", flush=True)
+    return True
 
 
-def _preset_config(run: dict) -> dict:
+def _matches_preset(task: str, row: str, seed: int, config: dict, overrides: list[str]) -> bool:
+    """Is ``config`` what the preset gives now, with these overrides, for this seed (wherever
+    the data and the device were)?"""
     from cyclekit.config import load_config
+    from cyclekit.errors import ConfigError
 
-    preset = PRESETS / f"{run['task']}_{run['row']}.yaml"
-    overrides = [*run["overrides"], f"seed={run['seed']}"]
-    return load_config(preset, overrides).to_dict() if preset.is_file() else {}
+    preset = PRESETS / f"{task}_{row}.yaml"
+    try:
+        expected = load_config(preset, [f"seed={seed}", *overrides]).to_dict()
+    except (ConfigError, OSError):
+        return False
+    return _comparable(config) == _comparable(expected)
 
 
 def _comparable(config: dict) -> dict:
-    """A config without where its data lives."""
-    data = {k: v for k, v in config.get("data", {}).items() if k != "data_dir"}
-    return {**config, "data": data}
+    """A config without where it ran: the data folder, the accelerator and device count."""
+    data = {k: v for k, v in (config.get("data") or {}).items() if k != "data_dir"}
+    train = {k: v for k, v in (config.get("train") or {}).items()
+             if k not in ("accelerator", "devices")}
+    return {**config, "data": data, "train": train}
 
 
-def _collect(job: tuple[str, str, int], runs_dir: Path) -> dict | None:
+def _earlier_runs(path: Path, collected: set[tuple[str, str, int]],
+                  overrides: list[str]) -> list[dict]:
+    """The runs of an earlier uda.json that this call did not collect again, each with the
+    device it ran on; a run whose config is not what its preset gives now (with this call's
+    overrides) is dropped, so a row never mixes two budgets."""
+    if not path.is_file():
+        return []
+    try:
+        earlier = json.loads(path.read_text())
+        runs = list(earlier["runs"])
+    except (json.JSONDecodeError, KeyError, TypeError) as error:
+        print(f"{path}: not a uda.json this script wrote ({error}); its runs are not kept")
+        return []
+    kept = []
+    for run in runs:
+        key = (run.get("task"), run.get("row"), run.get("seed"))
+        if key in collected:
+            continue
+        if not isinstance(run.get("config"), dict) or not _matches_preset(
+                *key, run["config"], overrides):
+            print(f"{'/'.join(map(str, key))}: dropped from {path.name}, its preset or the "
+                  f"overrides changed since it ran")
+            continue
+        kept.append({"device": earlier.get("device", "unknown"), **run})
+    return kept
+
+
+def _collect(job: tuple[str, str, int], runs_dir: Path, parallel: int) -> dict | None:
     task, row, seed = job
     run = read_run(run_dir(runs_dir, task, row, seed))
-    return None if run is None else {"task": task, "row": row, "seed": seed,
-                                     "data": run["config"]["data"], **run}
+    if run is None:
+        return None
+    accelerator = run["config"]["train"].get("accelerator", "cpu")
+    return {"task": task, "row": row, "seed": seed, "data": run["config"]["data"],
+            "device": describe_device([f"train.accelerator={accelerator}"], parallel), **run}
 
 
 def _cell(stats: dict, key: str, digits: int = 3) -> str:
@@ -243,8 +282,8 @@ def _markdown(result: dict, tasks: list[str], figures: list[str]) -> str:
                              f"{_cell(entry['metrics'], 'target_acc_feature')} |")
             lines += ["", _ordering_line(summary, task, rows_in_order, numbers), ""]
     lines += ["## Figures", ""]
-    for name in figures:
-        lines += [f"![{name[:-4]}](../../docs/figures/{name})", ""]
+    for link in figures:
+        lines += [f"![{Path(link).stem}]({link})", ""]
     return "\n".join(lines)
 
 

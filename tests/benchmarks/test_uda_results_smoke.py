@@ -52,3 +52,13 @@ def test_runs_collects_and_does_not_repeat_finished_runs(tmp_path):
     assert second.returncode == 0 and second.stdout.count("finished earlier") == 1
     kept = json.loads((tmp_path / "out" / "uda.json").read_text())["runs"]
     assert sorted(run["row"] for run in kept) == ["cdlm", "dann"]  # dann kept from the first call
+    assert "![uda_generations_mnist_usps](../fig/uda_generations_mnist_usps.png)" in (
+        tmp_path / "out" / "uda.md").read_text()
+
+    # Other overrides: the finished folder is not taken for this budget, nor are the runs kept
+    # in uda.json, so a row never mixes two budgets.
+    third = _bench(tmp_path, "--rows", "cdlm", "--report-only", "--set", "train.lr=0.02")
+    assert third.returncode == 0, third.stderr[-2000:]
+    assert "another version of its preset" in third.stdout
+    assert "dropped from uda.json" in third.stdout
+    assert json.loads((tmp_path / "out" / "uda.json").read_text())["runs"] == []
