@@ -230,6 +230,8 @@ def _collect(job: tuple[str, str, int], runs_dir: Path, parallel: int) -> dict |
 def _cell(stats: dict, key: str, digits: int = 3) -> str:
     if key not in stats:
         return "–"
+    if stats[key]["n"] < 2:
+        return f"{stats[key]['mean']:.{digits}f}"
     return f"{stats[key]['mean']:.{digits}f} ± {stats[key]['std']:.{digits}f}"
 
 
@@ -243,7 +245,7 @@ def _markdown(result: dict, tasks: list[str], figures: list[str]) -> str:
     lines = [f"# Unsupervised domain adaptation: CDLM, DANN, source/target only ({result['date']})",
              "", f"Device: {result['device']}; torch {result['torch']}. Checkpoint rule: "
              f"{result['checkpoint_rule']}; metrics on the {result['split']} split; mean ± std over "
-             f"seeds {result['seeds']}. Presets: `{result['presets']}`"
+             f"seeds {result['seeds']} (a bare number: one seed). Presets: `{result['presets']}`"
              + (f"; overrides {result['overrides']}" if result["overrides"] else "") + ".", "",
              f"Protocol: {result['protocol']}.", "", "## Table 2", ""]
     keys = list(METRICS)
