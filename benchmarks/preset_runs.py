@@ -44,6 +44,37 @@ def run_preset(preset: Path, out: Path, seed: int, overrides: list[str]) -> str:
     return f"{name}: done in {seconds:.0f} s"
 
 
+def matches_preset(preset: Path, seed: int, config: dict, overrides: list[str]) -> bool:
+    """Is ``config`` (a run's saved config) what ``preset`` gives now with these overrides and
+    this seed, wherever its data and device were?"""
+    from cyclekit.config import load_config
+    from cyclekit.errors import ConfigError
+
+    try:
+        expected = load_config(preset, [f"seed={seed}", *overrides]).to_dict()
+    except (ConfigError, OSError):
+        return False
+    return _without_location(config) == _without_location(expected)
+
+
+def stale_run(preset: Path, out: Path, seed: int, overrides: list[str]) -> bool:
+    """Was the run folder ``out`` trained from another version of ``preset`` (or with other
+    overrides)? A folder without a saved config is not stale."""
+    import yaml
+
+    saved = out / "config.yaml"
+    return saved.is_file() and not matches_preset(preset, seed, yaml.safe_load(saved.read_text()),
+                                                  overrides)
+
+
+def _without_location(config: dict) -> dict:
+    """A config without where it ran: the data folder, the accelerator and device count."""
+    data = {k: v for k, v in (config.get("data") or {}).items() if k != "data_dir"}
+    train = {k: v for k, v in (config.get("train") or {}).items()
+             if k not in ("accelerator", "devices")}
+    return {**config, "data": data, "train": train}
+
+
 def read_run(out: Path) -> dict | None:
     """A finished run's config, flat test/train/eval metrics and wall time; None if unfinished."""
     import yaml

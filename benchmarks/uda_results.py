@@ -30,7 +30,15 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import torch
-from preset_runs import describe_device, read_run, run_dir, run_preset, summarize
+from preset_runs import (
+    describe_device,
+    matches_preset,
+    read_run,
+    run_dir,
+    run_preset,
+    stale_run,
+    summarize,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 PRESETS = ROOT / "configs" / "uda"
@@ -142,9 +150,9 @@ def main() -> None:
     atomic_write_text(args.out / "uda.json", json.dumps(result, indent=2) + "\n")
     _a_distance_figure(result["summary"], list(TASKS), args.figures / "uda_a_distance.png")
     for task in args.tasks:
-        trained = run_dir(args.runs_dir, task, "cdlm", 0)
         if (task, "cdlm", 0) not in collected:
             continue
+        trained = run_dir(args.runs_dir, task, "cdlm", 0)
         if task in TSNE_TASKS:
             _tsne_figure(trained, args.figures / f"uda_tsne_{task}.png", TASKS[task][0])
         _generations_figure(task, trained, args.figures / f"uda_generations_{task}.png")
@@ -158,36 +166,13 @@ def main() -> None:
 def _stale(job: tuple[str, str, int], runs_dir: Path, overrides: list[str]) -> bool:
     """A run folder trained from another version of its preset (or other overrides) is left
     alone: neither resumed, nor skipped as finished, nor collected."""
-    import yaml
-
-    saved = run_dir(runs_dir, *job) / "config.yaml"
-    if not saved.is_file() or _matches_preset(*job, yaml.safe_load(saved.read_text()), overrides):
+    task, row, seed = job
+    out = run_dir(runs_dir, *job)
+    if not stale_run(PRESETS / f"{task}_{row}.yaml", out, seed, overrides):
         return False
-    print(f"{'/'.join(map(str, job))}: {saved.parent} was trained from another version of "
-          f"its preset; delete it or pass another --runs-dir to run it again", flush=True)
+    print(f"{task}/{row}/{seed}: {out} was trained from another version of its preset; delete "
+          f"it or pass another --runs-dir to run it again", flush=True)
     return True
-
-
-def _matches_preset(task: str, row: str, seed: int, config: dict, overrides: list[str]) -> bool:
-    """Is ``config`` what the preset gives now, with these overrides, for this seed (wherever
-    the data and the device were)?"""
-    from cyclekit.config import load_config
-    from cyclekit.errors import ConfigError
-
-    preset = PRESETS / f"{task}_{row}.yaml"
-    try:
-        expected = load_config(preset, [f"seed={seed}", *overrides]).to_dict()
-    except (ConfigError, OSError):
-        return False
-    return _comparable(config) == _comparable(expected)
-
-
-def _comparable(config: dict) -> dict:
-    """A config without where it ran: the data folder, the accelerator and device count."""
-    data = {k: v for k, v in (config.get("data") or {}).items() if k != "data_dir"}
-    train = {k: v for k, v in (config.get("train") or {}).items()
-             if k not in ("accelerator", "devices")}
-    return {**config, "data": data, "train": train}
 
 
 def _earlier_runs(path: Path, collected: set[tuple[str, str, int]],
@@ -208,8 +193,8 @@ def _earlier_runs(path: Path, collected: set[tuple[str, str, int]],
         key = (run.get("task"), run.get("row"), run.get("seed"))
         if key in collected:
             continue
-        if not isinstance(run.get("config"), dict) or not _matches_preset(
-                *key, run["config"], overrides):
+        if not isinstance(run.get("config"), dict) or not matches_preset(
+                PRESETS / f"{key[0]}_{key[1]}.yaml", key[2], run["config"], overrides):
             print(f"{'/'.join(map(str, key))}: dropped from {path.name}, its preset or the "
                   f"overrides changed since it ran")
             continue

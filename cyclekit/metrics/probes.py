@@ -4,8 +4,9 @@ A probe is a small scikit-learn model fit on embeddings of one split and scored 
 ``linear`` (standardised logistic / linear regression), ``mlp`` (3 hidden layers of 32 ReLU
 units, the classifier of Appendix B; Adam with early stopping on a 10% validation slice) or
 ``knn`` (the 15 nearest neighbours' vote or mean: it reads any local structure, however
-tangled, and in 2-D it is fast enough for every image of a factor grid). Classification reports accuracy, regression R^2; :func:`probe_r2_cv` scores a
-regression probe by k-fold cross-validation within one set.
+tangled, and in 2-D it is fast enough for every image of a factor grid). Classification
+reports accuracy, regression R^2; :func:`probe_r2_cv` scores a regression probe by k-fold
+cross-validation within one set.
 """
 
 from __future__ import annotations
