@@ -280,6 +280,12 @@ def _coerce(where: str, value: Any, annotation: Any) -> Any:
         annotation = next(option for option in options if option is not type(None))
     if annotation is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
+    if annotation is float and isinstance(value, str):
+        # YAML 1.1 reads exponent notation without a dot (3e-5) as a string.
+        try:
+            return float(value)
+        except ValueError:
+            pass
     if annotation in (int, float, str, bool) and (
             not isinstance(value, annotation) or (annotation is int and isinstance(value, bool))):
         raise ConfigError(f"{where} must be of type {annotation.__name__}, got {value!r}")

@@ -42,6 +42,14 @@ def test_bad_configs_give_one_line_errors(raw, message):
     assert "\n" not in str(caught.value)
 
 
+def test_exponent_without_a_dot_is_a_float():
+    """YAML 1.1 reads 3e-5 as a string; a float field still takes it (file or override)."""
+    config = build_config({"method": "cyclegan", "train": {"lr": "3e-5"}}, ["train.beta2=1e-3"])
+    assert config.train.lr == 3e-5 and config.train.beta2 == 1e-3
+    with pytest.raises(ConfigError, match="train.lr must be of type float, got 'fast'"):
+        build_config({"method": "cyclegan"}, ["train.lr=fast"])
+
+
 def test_bad_override_syntax():
     with pytest.raises(ConfigError, match="must look like section.key=value"):
         build_config({"method": "cyclegan"}, ["train.steps"])
