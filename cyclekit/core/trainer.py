@@ -228,7 +228,7 @@ def _prepare_run_dir(fabric: Fabric, config: ExperimentConfig, run_dir: Path, re
         has_checkpoint = latest_checkpoint(run_dir / "checkpoints") is not None
         if resume and not has_checkpoint:
             problem = f"cannot resume: '{run_dir}' holds no checkpoint; start it without --resume"
-        elif not resume and run_dir.exists() and any(run_dir.iterdir()):
+        elif not resume and _holds_a_run(run_dir):
             problem = (f"run directory '{run_dir}' is not empty; pass --resume to continue it "
                        f"or choose another --out")
         else:
@@ -238,6 +238,12 @@ def _prepare_run_dir(fabric: Fabric, config: ExperimentConfig, run_dir: Path, re
     problem = fabric.broadcast(problem, src=0)
     if problem:
         raise CyclekitError(problem)
+
+
+def _holds_a_run(run_dir: Path) -> bool:
+    """Anything in ``run_dir`` but the config.yaml of a start that failed before training
+    (e.g. no data directory) is a run that must not be overwritten."""
+    return run_dir.exists() and any(entry.name != "config.yaml" for entry in run_dir.iterdir())
 
 
 def _restore(fabric, config, checkpoints, method, players, strategy, batcher) -> LoopState:

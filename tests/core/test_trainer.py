@@ -94,6 +94,10 @@ def test_refuses_to_overwrite_or_resume_nothing(tmp_path, tiny_settings):
     with pytest.raises(CyclekitError, match="is not empty; pass --resume"):
         train(config, tmp_path / "run", progress=False)
     assert (tmp_path / "run" / "keep.txt").read_text() == "precious"
+    (tmp_path / "failed_start").mkdir()  # only the config of a start that failed
+    (tmp_path / "failed_start" / "config.yaml").write_text("method: cyclegan\n")
+    train(config, tmp_path / "failed_start", progress=False)
+    assert (tmp_path / "failed_start" / "metrics.json").is_file()
     with pytest.raises(CyclekitError, match="holds no checkpoint"):
         train(config, tmp_path / "empty", resume=True, progress=False)
 
