@@ -12,7 +12,9 @@ of a 15-nearest-neighbour probe of every factor (fit on half the images). MNIST:
 10,000 training digits 0-8 and scored on test digits 0-8 and on the held-out test 9s.
 Runs are done seed by seed over all settings, and the results are rewritten after every run,
 so a benchmark cut short still reports balanced settings. Finished runs (with
-benchmark_wall_time.json in their run directory) are read back instead of being trained again.
+benchmark_wall_time.json in their run directory) are read back instead of being trained again,
+and the runs of an earlier acc.json that this call does not schedule are kept when their saved
+config is still what their preset gives (so ``--settings NEW`` adds rows to the table).
 Writes benchmarks/results/acc.{json,md} and docs/figures/acc_*.png.
 """
 
@@ -29,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from preset_runs import matches_preset
 
 from cyclekit.config import load_config
 from cyclekit.core.atomic import atomic_write_text
@@ -43,6 +46,11 @@ DSPRITES_SETTINGS = {
     "xy": ("acc_dsprites.yaml", "inactive pos_x, pos_y"),
     "xy_unconstrained": ("acc_dsprites_unconstrained.yaml",
                          "inactive pos_x, pos_y; set B unconstrained"),
+    "xy_augmented": ("acc_dsprites_augmented.yaml",
+                     "inactive pos_x, pos_y; double augmentation (shift, noise)"),
+    "xy_augmented_unconstrained": ("acc_dsprites_augmented_unconstrained.yaml",
+                                   ("inactive pos_x, pos_y; double augmentation; set B "
+                                    "unconstrained")),
     "shape_scale": ("acc_dsprites_shape_scale.yaml", "inactive shape, scale"),
     "shape_scale_unconstrained": ("acc_dsprites_shape_scale_unconstrained.yaml",
                                   "inactive shape, scale; set B unconstrained"),
@@ -72,7 +80,6 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.setdefault("CYCLEKIT_DATA", str(ROOT.parent / "shared" / "data"))
 
-    runs: list[dict] = []
     started = time.perf_counter()
 
     def record(kind: str, name: str, preset: str, seed: int, overrides: list[str]) -> None:
@@ -83,10 +90,33 @@ def main() -> None:
             for seed in args.seeds for name in args.settings]
     mnist = [("mnist", "mnist", "acc_mnist.yaml", seed, args.mnist_overrides)
              for seed in args.mnist_seeds]
+    runs = _earlier_runs(args.results / "acc.json", {(job[1], job[3]) for job in jobs + mnist},
+                         {"dsprites": args.overrides, "mnist": args.mnist_overrides})
     for job in (mnist + jobs if args.mnist_first else jobs + mnist):
         record(*job)
     _figures(args, runs)
     _write(args, runs, time.perf_counter() - started)
+
+
+def _earlier_runs(path: Path, scheduled: set[tuple[str, int]],
+                  overrides: dict[str, list[str]]) -> list[dict]:
+    """Runs of an earlier result file that this call does not redo and whose config is what
+    their preset gives now with this call's overrides; the others are dropped (and said so)."""
+    if not path.is_file():
+        return []
+    kept = []
+    for run in json.loads(path.read_text())["runs"]:
+        if (run["setting"], run["seed"]) in scheduled:
+            continue
+        if run["setting"] != "mnist" and run["setting"] not in DSPRITES_SETTINGS:
+            continue
+        if matches_preset(ROOT / run["preset"], run["seed"], run["config"],
+                          overrides[run["kind"]]):
+            kept.append(run)
+        else:
+            print(f"dropping earlier {run['setting']} seed {run['seed']}: its preset changed",
+                  flush=True)
+    return kept
 
 
 def _run(kind: str, name: str, preset: str, seed: int, overrides: list[str], runs_dir: Path,
@@ -226,6 +256,11 @@ def _markdown(result: dict) -> str:
     return "\n".join(lines)
 
 
+def _has_weights(run: dict) -> bool:
+    """Is the run's folder here (runs kept from an earlier result file may not be)?"""
+    return latest_checkpoint(Path(run["run_dir"]) / "checkpoints") is not None
+
+
 def _embedder(run: dict):
     """The trained network of a finished run and its data, and the untrained network."""
     from cyclekit.config import build_config
@@ -261,8 +296,8 @@ def _figures(args, runs: list[dict]) -> None:
                                    if r["setting"] == name)
         plot_mi_boxes(settings, list(DSPRITES_FACTORS), args.figures / "acc_dsprites_mi.png",
                       inactive=inactive)
-        for name in ("xy", "shape_scale"):
-            chosen = [r for r in dsprites if r["setting"] == name]
+        for name in ("xy", "xy_augmented", "shape_scale"):
+            chosen = [r for r in dsprites if r["setting"] == name and _has_weights(r)]
             if chosen:
                 method, data = _embedder(chosen[0])
                 panels = {"untrained": embed(method.untrained_embedder(), data.test.images, "cpu"),
@@ -270,7 +305,7 @@ def _figures(args, runs: list[dict]) -> None:
                               embed(method.embedder, data.test.images, "cpu")}
                 plot_embedding_by_factor(panels, data.test.factors.numpy(), DSPRITES_FACTORS,
                                          args.figures / f"acc_dsprites_embedding_{name}.png")
-    mnist = [run for run in runs if run["kind"] == "mnist"]
+    mnist = [run for run in runs if run["kind"] == "mnist" and _has_weights(run)]
     if mnist:
         method, data = _embedder(mnist[0])
         test = data.test

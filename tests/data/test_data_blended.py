@@ -100,3 +100,30 @@ def test_mnistm_is_cached_and_limit_does_not_change_samples(bsds, tiny_mnist, is
 def test_mnistm_needs_bsds500(tiny_mnist):
     with pytest.raises(DataError, match="SHA256SUMS"):
         load_domain("mnistm", data_dir=tiny_mnist)
+
+
+def test_binarised_share_thickens_the_anti_aliased_rim_of_chosen_digits(bsds, data_dir, register,
+                                                                       write_idx):
+    """A digit with a grey rim: binarised copies blend the rim like the stroke (255), the
+    others keep its grey level; the share is drawn per image and is the same on every load."""
+    from cyclekit.data.mnistm import load_blended
+
+    digits = np.zeros((200, 28, 28), dtype=np.uint8)
+    digits[:, 10:18, 10:18] = 100  # rim
+    digits[:, 12:16, 12:16] = 255  # stroke
+    for prefix in ("train", "t10k"):
+        write_idx(data_dir / "mnist" / f"{prefix}-images-idx3-ubyte.gz", digits)
+        write_idx(data_dir / "mnist" / f"{prefix}-labels-idx1-ubyte.gz", np.zeros(200))
+        register(f"mnist/{prefix}-images-idx3-ubyte.gz")
+        register(f"mnist/{prefix}-labels-idx1-ubyte.gz")
+    background = np.array(TRAIN_COLOUR)
+    images, _ = load_blended("mnistm", "mnist", "train", data_dir, binarised_share=0.5)
+    rim = images[np.arange(200)][:, :, 10, 10].astype(int)
+    binarised = np.all(np.abs(rim - np.abs(background - 255)) <= 3, axis=1)
+    graded = np.all(np.abs(rim - np.abs(background - 100)) <= 3, axis=1)
+    assert np.all(binarised ^ graded) and 0.35 < binarised.mean() < 0.65
+    again, _ = load_blended("mnistm", "mnist", "train", data_dir, binarised_share=0.5)
+    np.testing.assert_array_equal(again[np.arange(200)], images[np.arange(200)])
+    plain, _ = load_blended("mnistm", "mnist", "train", data_dir)
+    assert np.all(np.abs(plain[np.arange(200)][:, :, 10, 10].astype(int)
+                         - np.abs(background - 100)) <= 3)

@@ -1,0 +1,179 @@
+"""Do MNIST -> MNIST-M runs hold up on MNIST-M images built by another recipe?
+
+    python benchmarks/mnistm_recipes.py [--runs-dir runs/benchmarks/uda] [--work runs/mnistm_recipes]
+        [--stem mnistm_recipes]
+
+Issue 4 asks that an adapted MNIST -> MNIST-M model generalise to MNIST-M images it has never
+seen, built by others (e.g. the original release), without tuning on them. The original
+release is not on this machine, so this benchmark builds test sets from the 10,000 MNIST test
+digits by recipes other than the one the runs were trained and scored on, writes every image
+as a PNG file, and labels the folders with ``cyclekit predict`` exactly as a user would:
+
+* ``cyclekit``: the ``mnistm`` domain's own test split (``|patch - digit|`` over crops of the
+  BSDS500 *test* photos, half of the digits binarised); predict must reproduce the accuracy
+  the run recorded (for runs trained on this recipe).
+* ``graded``: the same crops with every digit at its grey levels (the recipe before
+  2026-11-25, ``binarised_share=0``).
+* ``binarised``: the widely used re-creation of Ganin & Lempitsky's recipe (the digit
+  binarised at > 0 to 255, then ``|patch - digit|`` over a random crop of a random BSDS500
+  *train* photo, the photos the original release used), drawn with its own random stream.
+* ``binarised_32px``: the same images stored at 32 x 32 (bilinear), as some MNIST-M copies
+  are; predict resizes them back to the run's 28 x 28.
+
+Every finished run of ``mnist_mnistm`` (CDLM, DANN, source-only, target-only; all seeds) in
+``--runs-dir`` is scored; nothing here is used to choose or tune a run. Writes
+``benchmarks/results/<stem>.{json,md}``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+
+from cyclekit.core.atomic import atomic_write_text
+from cyclekit.data.blend import blend, plan_crops
+from cyclekit.data.bsds500 import load_photos
+from cyclekit.data.idx import load_idx_split
+from cyclekit.data.mnistm import MNISTM_BINARISED_SHARE, load_blended
+from cyclekit.predict import predict
+
+ROOT = Path(__file__).resolve().parents[1]
+TASK = "mnist_mnistm"
+ROWS = ("source_only", "dann", "cdlm", "target_only")
+RECIPES = {
+    "cyclekit": "the mnistm domain's test split: half the digits binarised, over BSDS500 "
+                "test-photo crops (28 px)",
+    "graded": "the same crops, every digit at its grey levels (28 px)",
+    "binarised": "digit > 0 -> 255 over BSDS500 train-photo crops, own random stream (28 px)",
+    "binarised_32px": "the binarised images stored at 32 x 32 (bilinear); predict resizes",
+}
+BINARISED_SEED = 42
+
+
+def build_recipes(data_dir: Path, work: Path) -> dict[str, tuple[Path, np.ndarray]]:
+    """Write each recipe's 10,000 test images as PNG files; return folder and labels."""
+    digits, labels = load_idx_split("mnist", "test", data_dir)
+    own, own_labels = load_blended("mnistm", "mnist", "test", data_dir, MNISTM_BINARISED_SHARE)
+    graded, _ = load_blended("mnistm", "mnist", "test", data_dir)
+    binary = np.where(digits[:, 0] > 0, 255, 0).astype(np.uint8)
+    photos = load_photos("train", data_dir)
+    binarised = blend(binary, photos, plan_crops(len(binary), photos, 28, BINARISED_SEED))
+    images = {"cyclekit": own[np.arange(len(own))], "graded": graded[np.arange(len(graded))],
+              "binarised": binarised,
+              "binarised_32px": binarised}
+    built = {}
+    for name, stack in images.items():
+        folder = work / name
+        if not (folder / "done").is_file():
+            folder.mkdir(parents=True, exist_ok=True)
+            for index, image in enumerate(stack):
+                picture = Image.fromarray(image.transpose(1, 2, 0))
+                if name.endswith("_32px"):
+                    picture = picture.resize((32, 32), Image.BILINEAR)
+                picture.save(folder / f"{index:05d}.png")
+            (folder / "done").write_text(f"{len(stack)}\n")
+        built[name] = (folder, own_labels if name in ("cyclekit", "graded") else labels)
+    return built
+
+
+def score_runs(runs_dir: Path, recipes: dict, work: Path) -> list[dict]:
+    scored = []
+    for row in ROWS:
+        for run_dir in sorted((runs_dir / TASK / row).glob("seed*")):
+            if not (run_dir / "metrics.json").is_file():
+                continue
+            recorded = json.loads((run_dir / "metrics.json").read_text())
+            entry = {"row": row, "seed": int(run_dir.name.removeprefix("seed")),
+                     "run": str(run_dir), "recorded_target_acc": recorded.get("test/target_acc"),
+                     "accuracy": {}}
+            for name, (folder, labels) in recipes.items():
+                started = time.perf_counter()
+                rows = predict(run_dir, [folder], work / f"{row}_{run_dir.name}_{name}.csv")
+                predicted = np.array([label for _, label, _ in rows])
+                entry["accuracy"][name] = float((predicted == labels).mean())
+                entry.setdefault("predict_s", {})[name] = time.perf_counter() - started
+            print(f"{row} {run_dir.name}: " + ", ".join(
+                f"{k}={v:.3f}" for k, v in entry["accuracy"].items()), flush=True)
+            scored.append(entry)
+    return scored
+
+
+def summarise(scored: list[dict]) -> dict:
+    summary = {}
+    for row in ROWS:
+        runs = [s for s in scored if s["row"] == row]
+        if runs:
+            summary[row] = {name: {"mean": statistics.fmean(r["accuracy"][name] for r in runs),
+                                   "std": statistics.pstdev(r["accuracy"][name] for r in runs),
+                                   "n": len(runs)} for name in RECIPES}
+    return summary
+
+
+def markdown(result: dict) -> str:
+    lines = [(f"# MNIST -> MNIST-M runs on MNIST-M test images of other recipes "
+             f"({result['date']})"), "",
+             (f"Task `{TASK}`, runs from `{result['runs_dir']}` (presets configs/uda/, checkpoint "
+             f"rule \"last\", selected on nothing here). Labels by `cyclekit predict` on PNG "
+             f"folders of the 10,000 MNIST test digits. Device: {result['device']}; torch "
+             f"{result['torch']}; wall time {result['wall_time_s']:.0f} s."), "",
+             "Recipes:", ""]
+    lines += [f"* `{name}`: {text}" for name, text in RECIPES.items()]
+    lines += ["", "Target accuracy, mean ± std over seeds (n seeds):", "",
+              "| row | " + " | ".join(RECIPES) + " |", "|---|" + "---|" * len(RECIPES)]
+    for row, cells in result["summary"].items():
+        lines.append(f"| {row} | " + " | ".join(
+            f"{c['mean']:.3f} ± {c['std']:.3f} ({c['n']})" if c["n"] > 1 else
+            f"{c['mean']:.3f} (1)" for c in cells.values()) + " |")
+    lines += ["", "Per run (recorded = test/target_acc in the run's metrics.json):", "",
+              "| row | seed | recorded | " + " | ".join(RECIPES) + " |",
+              "|---|---|---|" + "---|" * len(RECIPES)]
+    for run in result["runs"]:
+        recorded = run["recorded_target_acc"]
+        lines.append(f"| {run['row']} | {run['seed']} | "
+                     f"{'–' if recorded is None else f'{recorded:.3f}'} | " + " | ".join(
+                         f"{run['accuracy'][name]:.3f}" for name in RECIPES) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    default_data = os.environ.get("CYCLEKIT_DATA") or ROOT.parent / "shared" / "data"
+    parser.add_argument("--data", type=Path, default=Path(default_data))
+    parser.add_argument("--runs-dir", type=Path, default=ROOT / "runs" / "benchmarks" / "uda")
+    parser.add_argument("--work", type=Path, default=ROOT / "runs" / "mnistm_recipes",
+                        help="where the PNG test sets and prediction CSVs go (ignored by git)")
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
+    parser.add_argument("--stem", default="mnistm_recipes", help="name of the result files")
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    started = time.perf_counter()
+    recipes = build_recipes(args.data, args.work)
+    scored = score_runs(args.runs_dir, recipes, args.work)
+    if not scored:
+        raise SystemExit(f"no finished {TASK} runs under {args.runs_dir / TASK}; run "
+                         f"benchmarks/uda_results.py --tasks {TASK} first")
+    result = {"benchmark": "mnistm_recipes", "task": TASK,
+              "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+              "device": f"cpu ({platform.processor() or platform.machine()}, 1 thread)",
+              "torch": torch.__version__, "runs_dir": str(args.runs_dir.relative_to(ROOT))
+              if args.runs_dir.is_relative_to(ROOT) else str(args.runs_dir),
+              "recipes": RECIPES, "binarised_seed": BINARISED_SEED,
+              "wall_time_s": time.perf_counter() - started, "runs": scored,
+              "summary": summarise(scored)}
+    args.out.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(args.out / f"{args.stem}.json", json.dumps(result, indent=2) + "\n")
+    atomic_write_text(args.out / f"{args.stem}.md", markdown(result))
+
+
+if __name__ == "__main__":
+    main()
