@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import platform
 import statistics
@@ -138,8 +139,36 @@ def _run(kind: str, name: str, preset: str, seed: int, overrides: list[str], run
         flush=True)
     return {"kind": kind, "setting": name, "preset": f"configs/{preset}", "seed": seed,
             "overrides": overrides, "run_dir": str(run_dir), "run_wall_time_s": wall,
+            "final_val_loss": _final_val_loss(run_dir),
             "train_wall_time_s": metrics["train/wall_time_s"], "config": config.to_dict(),
             "metrics": {k: v for k, v in metrics.items() if k.startswith("test/")}}
+
+
+def _final_val_loss(run_dir: Path) -> float | None:
+    """The last validation ACC loss the run logged (log n where it never left the plateau)."""
+    losses = [json.loads(line).get("val/acc_loss")
+              for line in (run_dir / "metrics.jsonl").read_text().splitlines() if line.strip()]
+    losses = [loss for loss in losses if loss is not None]
+    return losses[-1] if losses else None
+
+
+def _plateau_table(runs: list[dict]) -> list[str]:
+    """Per dSprites setting: how many seeds ended on the loss's log n plateau, where every
+    soft nearest neighbour is the set's mean and nothing was learned."""
+    lines = ["| setting | seeds | on the log n plateau | final validation loss per seed |",
+             "|---|---|---|---|"]
+    for setting in dict.fromkeys(r["setting"] for r in runs if r["kind"] == "dsprites"):
+        chosen = [r for r in runs if r["setting"] == setting
+                  and r.get("final_val_loss") is not None]
+        if not chosen:
+            continue
+        plateau = [r for r in chosen
+                   if r["final_val_loss"] >= 0.99 * math.log(r["config"]["data"]["set_size"])]
+        losses = ", ".join(f"{r['final_val_loss']:.2f}" for r in sorted(chosen,
+                                                                         key=lambda r: r["seed"]))
+        lines.append(f"| {DSPRITES_SETTINGS[setting][1]} | {len(chosen)} | {len(plateau)} | "
+                     f"{losses} |")
+    return lines if len(lines) > 2 else []
 
 
 def _stats(values: list[float]) -> dict:
@@ -232,6 +261,10 @@ def _markdown(result: dict) -> str:
     if any("test/knn/shape" in summary[s] for s in dsprites):
         lines += ["", "### 15-nearest-neighbour probe accuracy per factor (same runs)", "",
                   *_factor_table(summary, "knn")]
+    plateau = _plateau_table(result["runs"])
+    if plateau:
+        lines += ["", "### Seeds that never left the loss plateau (log n = 3.47 for sets of 32)",
+                  "", *plateau]
     if dsprites:
         entropies = ", ".join(f"{f} {summary[dsprites[0]][f'test/entropy/{f}']['mean']:.2f}"
                               for f in DSPRITES_FACTORS)
