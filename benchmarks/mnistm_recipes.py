@@ -10,10 +10,10 @@ digits by recipes other than the one the runs were trained and scored on, writes
 as a PNG file, and labels the folders with ``cyclekit predict`` exactly as a user would:
 
 * ``cyclekit``: the ``mnistm`` domain's own test split (``|patch - digit|`` over crops of the
-  BSDS500 *test* photos, half of the digits binarised); predict must reproduce the accuracy
-  the run recorded (for runs trained on this recipe).
-* ``graded``: the same crops with every digit at its grey levels (the recipe before
-  2026-11-25, ``binarised_share=0``).
+  BSDS500 *test* photos, every digit at its grey levels); predict must reproduce the accuracy
+  the run recorded.
+* ``half_binarised``: the same crops with a seeded half of the digits binarised
+  (``load_blended(..., binarised_share=0.5)``).
 * ``binarised``: the widely used re-creation of Ganin & Lempitsky's recipe (the digit
   binarised at > 0 to 255, then ``|patch - digit|`` over a random crop of a random BSDS500
   *train* photo, the photos the original release used), drawn with its own random stream.
@@ -44,16 +44,16 @@ from cyclekit.core.atomic import atomic_write_text
 from cyclekit.data.blend import blend, plan_crops
 from cyclekit.data.bsds500 import load_photos
 from cyclekit.data.idx import load_idx_split
-from cyclekit.data.mnistm import MNISTM_BINARISED_SHARE, load_blended
+from cyclekit.data.mnistm import load_blended
 from cyclekit.predict import predict
 
 ROOT = Path(__file__).resolve().parents[1]
 TASK = "mnist_mnistm"
 ROWS = ("source_only", "dann", "cdlm", "target_only")
 RECIPES = {
-    "cyclekit": "the mnistm domain's test split: half the digits binarised, over BSDS500 "
-                "test-photo crops (28 px)",
-    "graded": "the same crops, every digit at its grey levels (28 px)",
+    "cyclekit": "the mnistm domain's test split: grey-level digits over BSDS500 test-photo "
+                "crops (28 px)",
+    "half_binarised": "the same crops, a seeded half of the digits binarised (28 px)",
     "binarised": "digit > 0 -> 255 over BSDS500 train-photo crops, own random stream (28 px)",
     "binarised_32px": "the binarised images stored at 32 x 32 (bilinear); predict resizes",
 }
@@ -63,12 +63,12 @@ BINARISED_SEED = 42
 def build_recipes(data_dir: Path, work: Path) -> dict[str, tuple[Path, np.ndarray]]:
     """Write each recipe's 10,000 test images as PNG files; return folder and labels."""
     digits, labels = load_idx_split("mnist", "test", data_dir)
-    own, own_labels = load_blended("mnistm", "mnist", "test", data_dir, MNISTM_BINARISED_SHARE)
-    graded, _ = load_blended("mnistm", "mnist", "test", data_dir)
+    own, own_labels = load_blended("mnistm", "mnist", "test", data_dir)
+    half, _ = load_blended("mnistm", "mnist", "test", data_dir, binarised_share=0.5)
     binary = np.where(digits[:, 0] > 0, 255, 0).astype(np.uint8)
     photos = load_photos("train", data_dir)
     binarised = blend(binary, photos, plan_crops(len(binary), photos, 28, BINARISED_SEED))
-    images = {"cyclekit": own[np.arange(len(own))], "graded": graded[np.arange(len(graded))],
+    images = {"cyclekit": own[np.arange(len(own))], "half_binarised": half[np.arange(len(half))],
               "binarised": binarised,
               "binarised_32px": binarised}
     built = {}
@@ -82,7 +82,7 @@ def build_recipes(data_dir: Path, work: Path) -> dict[str, tuple[Path, np.ndarra
                     picture = picture.resize((32, 32), Image.BILINEAR)
                 picture.save(folder / f"{index:05d}.png")
             (folder / "done").write_text(f"{len(stack)}\n")
-        built[name] = (folder, own_labels if name in ("cyclekit", "graded") else labels)
+        built[name] = (folder, own_labels if name in ("cyclekit", "half_binarised") else labels)
     return built
 
 

@@ -10,7 +10,7 @@ import torch
 from cyclekit.data.bsds500 import load_bsds500
 from cyclekit.data.facades import load_facades
 from cyclekit.data.idx import load_idx_split
-from cyclekit.data.mnistm import MNISTM_BINARISED_SHARE, load_blended
+from cyclekit.data.mnistm import load_blended
 from cyclekit.data.semeion import load_semeion
 from cyclekit.data.sklearn_digits import load_sklearn_digits, load_sklearn_digits_m
 from cyclekit.data.splits import check_split
@@ -37,7 +37,7 @@ _LOADERS: dict[str, Callable] = {
     "usps": load_usps,
     "fashion": partial(load_idx_split, "fashion_mnist"),
     "semeion": load_semeion,
-    "mnistm": partial(load_blended, "mnistm", "mnist", binarised_share=MNISTM_BINARISED_SHARE),
+    "mnistm": partial(load_blended, "mnistm", "mnist"),
     "fashionm": partial(load_blended, "fashionm", "fashion_mnist"),
     "bsds500": load_bsds500,
     "facades_photo": partial(load_facades, "photo"),

@@ -2,8 +2,10 @@
 
 Ganin & Lempitsky's recipe, ``|patch - digit|``, does not say whether the digit keeps its
 grey levels; the widely used re-creation binarises it (> 0 to 255), which thickens strokes by
-their anti-aliased rim. ``binarised_share`` of the digits (chosen per image, seeded) are
-binarised so a domain covers both readings (see docs/uda.md, "MNIST-M of other recipes").
+their anti-aliased rim. The ``mnistm`` domain keeps the grey levels; ``binarised_share`` of
+the digits (chosen per image, seeded) can be binarised instead, which
+benchmarks/mnistm_recipes.py uses to test runs on the other reading (docs/uda.md, "MNIST-M of
+other recipes").
 """
 
 import numpy as np
@@ -17,7 +19,6 @@ from cyclekit.data.idx import load_idx_split
 BLEND_SEED = {"train": 1, "test": 2}
 BINARISE_SEED = {"train": 3, "test": 4}
 RECIPE_VERSION = 1
-MNISTM_BINARISED_SHARE = 0.5  # of the "mnistm" domain's digits, in both splits
 
 
 class BlendedImages:
