@@ -114,7 +114,8 @@ def summarise(scored: list[dict]) -> dict:
         runs = [s for s in scored if s["row"] == row]
         if runs:
             summary[row] = {name: {"mean": statistics.fmean(r["accuracy"][name] for r in runs),
-                                   "std": statistics.pstdev(r["accuracy"][name] for r in runs),
+                                   "std": statistics.stdev([r["accuracy"][name] for r in runs])
+                                   if len(runs) > 1 else 0.0,
                                    "n": len(runs)} for name in RECIPES}
     return summary
 
