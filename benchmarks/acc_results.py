@@ -52,6 +52,11 @@ DSPRITES_SETTINGS = {
     "xy_augmented_unconstrained": ("acc_dsprites_augmented_unconstrained.yaml",
                                    ("inactive pos_x, pos_y; double augmentation; set B "
                                     "unconstrained")),
+    "xy_standardised": ("acc_dsprites_standardised.yaml",
+                        "inactive pos_x, pos_y; double augmentation; standardised embedding"),
+    "xy_standardised_unconstrained": ("acc_dsprites_standardised_unconstrained.yaml",
+                                      ("inactive pos_x, pos_y; double augmentation; "
+                                       "standardised embedding; set B unconstrained")),
     "shape_scale": ("acc_dsprites_shape_scale.yaml", "inactive shape, scale"),
     "shape_scale_unconstrained": ("acc_dsprites_shape_scale_unconstrained.yaml",
                                   "inactive shape, scale; set B unconstrained"),
@@ -329,7 +334,7 @@ def _figures(args, runs: list[dict]) -> None:
                                    if r["setting"] == name)
         plot_mi_boxes(settings, list(DSPRITES_FACTORS), args.figures / "acc_dsprites_mi.png",
                       inactive=inactive)
-        for name in ("xy", "xy_augmented", "shape_scale"):
+        for name in ("xy", "xy_augmented", "xy_standardised", "shape_scale"):
             chosen = [r for r in dsprites if r["setting"] == name and _has_weights(r)]
             if chosen:
                 method, data = _embedder(chosen[0])

@@ -46,15 +46,18 @@ def run_preset(preset: Path, out: Path, seed: int, overrides: list[str]) -> str:
 
 def matches_preset(preset: Path, seed: int, config: dict, overrides: list[str]) -> bool:
     """Is ``config`` (a run's saved config) what ``preset`` gives now with these overrides and
-    this seed, wherever its data and device were?"""
-    from cyclekit.config import load_config
+    this seed, wherever its data and device were? The saved config is read through today's
+    config classes first, so a field added since then counts at its default (new fields
+    default to the behaviour runs had before they existed)."""
+    from cyclekit.config import build_config, load_config
     from cyclekit.errors import ConfigError
 
     try:
         expected = load_config(preset, [f"seed={seed}", *overrides]).to_dict()
+        saved = build_config(config).to_dict()
     except (ConfigError, OSError):
         return False
-    return _without_location(config) == _without_location(expected)
+    return _without_location(saved) == _without_location(expected)
 
 
 def stale_run(preset: Path, out: Path, seed: int, overrides: list[str]) -> bool:

@@ -59,6 +59,7 @@ class AccModelConfig:
     augment_shift: float = 4.0
     augment_rotation: float = 15.0
     augment_noise: float = 0.1
+    standardise_embedding: bool = False
 
     def validate(self) -> None:
         check_choice("model.loss", self.loss, LOSSES)
@@ -154,7 +155,8 @@ class AffinityCycleConsistency(CyclicMethod):
         model = config.model
         size = 28 if config.data.dataset == "mnist" else config.data.image_size
         return ConvEmbedder(1, size, model.conv_channels, model.conv_strides,
-                            model.dense_units, model.embedding_dim)
+                            model.dense_units, model.embedding_dim,
+                            standardise=model.standardise_embedding)
 
     def untrained_embedder(self) -> ConvEmbedder:
         """The network as initialised from ``config.seed`` (the trainer seeds, then builds)."""

@@ -12,6 +12,8 @@ On the held-out class, ``r2/<style>_heldout`` scores the probes fit on the seen 
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import numpy as np
 import torch
 from torch import nn
@@ -52,13 +54,24 @@ def load_acc_data(config):
     return AccData(full, full)
 
 
+@contextmanager
+def evaluating(network: nn.Module):
+    """``network`` in eval mode for the block: a standardised embedding uses its running
+    statistics and leaves them as training left them."""
+    was_training = network.training
+    network.eval()
+    try:
+        yield network
+    finally:
+        network.train(was_training)
+
+
 @torch.no_grad()
 def embed(network: nn.Module, images: torch.Tensor, device, batch_size: int = 256) -> np.ndarray:
     """Embeddings ``(N, E)`` of all ``images``, as a float64 numpy array."""
-    network.eval()
-    parts = [network(images[start:start + batch_size].to(device)).cpu()
-             for start in range(0, len(images), batch_size)]
-    network.train()
+    with evaluating(network):
+        parts = [network(images[start:start + batch_size].to(device)).cpu()
+                 for start in range(0, len(images), batch_size)]
     return torch.cat(parts).double().numpy()
 
 
@@ -73,9 +86,11 @@ def _fixed_batches(method, data, count: int):
 
 @torch.no_grad()
 def validation_loss(method, data, device) -> float:
-    """The training loss on a few fixed set pairs (same for every validation of a run)."""
-    losses = [method.loss_on({k: v.to(device) for k, v in batch.items()})
-              for batch in _fixed_batches(method, data, VALIDATION_BATCHES)]
+    """The training loss on a few fixed set pairs (same for every validation of a run), with
+    the network as evaluated."""
+    with evaluating(method):
+        losses = [method.loss_on({k: v.to(device) for k, v in batch.items()})
+                  for batch in _fixed_batches(method, data, VALIDATION_BATCHES)]
     return float(torch.stack(losses).mean())
 
 
@@ -84,8 +99,9 @@ def correspondence_rows(method, data, count: int, device):
     """Set A, the nearest neighbour in set B of each of its images, and set B."""
     batch = _fixed_batches(method, data, 1)[0]
     first, second = batch["x"][:count].to(device), batch["y"].to(device)
-    similarity = pairwise_similarity(method.embedder(first), method.embedder(second),
-                                     method.config.model.similarity)
+    with evaluating(method):
+        similarity = pairwise_similarity(method.embedder(first), method.embedder(second),
+                                         method.config.model.similarity)
     nearest = second[similarity.argmax(-1)]
     return [first.cpu(), nearest.cpu(), second[:count].cpu()], ["set A", "NN in B", "set B"]
 

@@ -5,6 +5,11 @@ Weights are He-initialised (biases 0): with PyTorch's default initialisation the
 of dSprites start ~1e-3 apart, so far inside the temperature's length scale that the ACC
 loss sits at log n with gradients below Adam's epsilon; He initialisation starts them ~0.5
 apart, inside the length scale as Appendix A asks but trainable.
+
+``standardise=True`` ends the network with a batch normalisation without scale and shift, so
+the embedding keeps zero mean and unit variance per dimension over every batch (running
+statistics at evaluation). Its spread can then no longer shrink: the ACC loss cannot escape
+a cycle that returns worse than chance by collapsing to the log n plateau (docs/acc.md).
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from cyclekit.nets.init import init_weights
 
 class ConvEmbedder(nn.Module):
     def __init__(self, in_channels: int, image_size: int, channels: list[int], strides: list[int],
-                 dense_units: int, embedding_dim: int):
+                 dense_units: int, embedding_dim: int, standardise: bool = False):
         super().__init__()
         if len(channels) != len(strides) or not channels:
             raise ConfigError(f"need one stride per convolution, got channels {channels} and "
@@ -36,8 +41,11 @@ class ConvEmbedder(nn.Module):
                 raise ConfigError(f"{len(channels)} valid 3x3 convolutions with strides {strides} "
                                   f"do not fit {image_size}x{image_size} images; use fewer or "
                                   f"stride 1") from None
-        self.head = nn.Sequential(nn.Linear(flat, dense_units), nn.ReLU(),
-                                  nn.Linear(dense_units, embedding_dim))
+        head: list[nn.Module] = [nn.Linear(flat, dense_units), nn.ReLU(),
+                                 nn.Linear(dense_units, embedding_dim)]
+        if standardise:
+            head.append(nn.BatchNorm1d(embedding_dim, affine=False))
+        self.head = nn.Sequential(*head)
         init_weights(self, "kaiming")
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:

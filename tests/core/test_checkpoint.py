@@ -20,6 +20,22 @@ def test_round_trip_restores_weights_and_state(tmp_path):
     assert all(torch.equal(a, b) for a, b in zip(method.parameters(), clone.parameters()))
 
 
+def test_a_batch_normalised_module_shared_under_two_names_round_trips(tmp_path):
+    class SharedNormalised(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.embedder = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.BatchNorm1d(2))
+            self.f = self.g = self.embedder
+
+    method = SharedNormalised()
+    method.embedder(torch.randn(8, 3))  # moves the running statistics off their defaults
+    save_checkpoint(tmp_path, "step_0000001", method, {"fingerprint": "a"})
+    clone = SharedNormalised()
+    load_checkpoint(tmp_path / "step_0000001", clone, fingerprint="a")
+    for name, value in method.state_dict().items():
+        assert torch.equal(value, clone.state_dict()[name]), name
+
+
 def test_latest_and_pruning(tmp_path):
     method = LinearPair()
     for step in (5, 10, 15):

@@ -151,11 +151,26 @@ def test_style_measurements_on_synthetic_digits():
     assert values["r2/slant_heldout"] > 0.9 and values["r2/slant_heldout_cv"] > 0.9
 
 
-def test_resumed_training_matches_uninterrupted_training(tmp_path):
+def test_standardised_embedding_cannot_shrink_in_training_and_uses_running_statistics():
+    method, batch = _method_and_batch(_config(model={"standardise_embedding": True}))
+    with torch.no_grad():
+        method.embedder.head[2].weight.mul_(0.1)  # what a shrinking embedding looks like
+        embeddings = method.embedder(batch["x"])
+        assert torch.allclose(embeddings.mean(0), torch.zeros(2), atol=1e-4)
+        assert torch.allclose(embeddings.var(0, unbiased=False), torch.ones(2), atol=2e-2)
+        method.embedder.eval()  # evaluation: the running statistics, not the batch's
+        assert embeddings.std(0).min() > 5 * method.embedder(batch["x"]).std(0).max()
+    plain, _ = _method_and_batch(_config())
+    assert not any(isinstance(m, torch.nn.BatchNorm1d) for m in plain.embedder.modules())
+
+
+@pytest.mark.parametrize("standardise", [False, True])
+def test_resumed_training_matches_uninterrupted_training(tmp_path, standardise):
     def config(steps):
         return _config(train={"steps": steps, "decay_start": 1.0, "eval_every": 4,
                               "sample_every": 8, "checkpoint_every": 4},
-                       model={"double_augmentation": True})
+                       model={"double_augmentation": True,
+                              "standardise_embedding": standardise})
 
     train(config(8), tmp_path / "straight", progress=False)
     train(config(4), tmp_path / "resumed", progress=False)
