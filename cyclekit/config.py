@@ -23,6 +23,9 @@ import yaml
 from cyclekit.errors import ConfigError
 
 TOP_LEVEL_KEYS = ("method", "strategy", "data", "model", "train", "eval", "seed")
+# Field metadata of a model/data option added after runs were saved with the old behaviour:
+# at its default it is left out of the fingerprint, so those runs still resume and evaluate.
+ADDED_LATER = {"added_later": True}
 
 
 @dataclass
@@ -171,8 +174,8 @@ class ExperimentConfig:
 
     def fingerprint(self) -> str:
         """Hash of everything that shapes the networks and the data (not the budget)."""
-        shape = {"method": self.method, "model": _plain(self.model),
-                 "data": {k: v for k, v in _plain(self.data).items() if k != "data_dir"}}
+        data = {k: v for k, v in _fingerprinted(self.data).items() if k != "data_dir"}
+        shape = {"method": self.method, "model": _fingerprinted(self.model), "data": data}
         return hashlib.sha256(json.dumps(shape, sort_keys=True).encode()).hexdigest()[:16]
 
     def validate(self) -> None:
@@ -298,6 +301,14 @@ def _field_names(cls: type) -> list[str]:
 
 def _plain(value: Any) -> Any:
     return dataclasses.asdict(value) if dataclasses.is_dataclass(value) else value
+
+
+def _fingerprinted(section: Any) -> Any:
+    """A section's fields, less those :data:`ADDED_LATER` that are at their default."""
+    if not dataclasses.is_dataclass(section):
+        return section
+    return {f.name: _plain(getattr(section, f.name)) for f in dataclasses.fields(section)
+            if not (f.metadata.get("added_later") and getattr(section, f.name) == f.default)}
 
 
 def check_choice(where: str, value: Any, options: tuple) -> None:

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 
 from cyclekit.config import build_config, load_config
@@ -79,3 +81,13 @@ def test_fingerprint_ignores_budget_but_not_shapes():
     base = build_config({"method": "cyclegan"})
     assert base.fingerprint() == build_config({"method": "cyclegan", "train": {"steps": 9}}).fingerprint()
     assert base.fingerprint() != build_config({"method": "cyclegan", "data": {"image_size": 64}}).fingerprint()
+
+
+
+def test_an_option_added_later_leaves_the_fingerprint_of_older_runs_at_its_default():
+    # The fingerprint acc_dsprites_augmented.yaml had before model.standardise_embedding
+    # existed (its runs' checkpoints carry it); the option at its default must not change it.
+    preset = Path(__file__).resolve().parents[1] / "configs" / "acc_dsprites_augmented.yaml"
+    assert load_config(preset).fingerprint() == "9f31007b9ad07903"
+    assert load_config(preset, ["model.standardise_embedding=true"]).fingerprint() != (
+        "9f31007b9ad07903")

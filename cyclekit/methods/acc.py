@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import torch
 
-from cyclekit.config import check_choice, check_positive
+from cyclekit.config import ADDED_LATER, check_choice, check_positive
 from cyclekit.core.affinity import (
     SIMILARITIES,
     acc_loss,
@@ -59,7 +59,7 @@ class AccModelConfig:
     augment_shift: float = 4.0
     augment_rotation: float = 15.0
     augment_noise: float = 0.1
-    standardise_embedding: bool = False
+    standardise_embedding: bool = field(default=False, metadata=ADDED_LATER)
 
     def validate(self) -> None:
         check_choice("model.loss", self.loss, LOSSES)

@@ -4,6 +4,7 @@ and nearest-neighbour retrieval grids."""
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -53,7 +54,7 @@ def plot_embedding_by_factor(panels: dict[str, np.ndarray], factors: np.ndarray,
             if row == 0:
                 axis.set_title(name, fontsize=9)
             if column == 0:
-                axis.set_ylabel(title, fontsize=9)
+                axis.set_ylabel(textwrap.fill(title, 28), fontsize=8)
     return _save(figure, path, dpi)
 
 
