@@ -33,13 +33,18 @@ L_Rec + L_c + task (Eq. 22).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from cyclekit.config import check_choice, check_non_negative, check_positive
+from cyclekit.config import (
+    ADDED_LATER,
+    check_choice,
+    check_non_negative,
+    check_positive,
+)
 from cyclekit.core.objective import CycleObjective
 from cyclekit.core.registry import register_method
 from cyclekit.methods import cdlm_eval
@@ -58,7 +63,10 @@ class CDLMModelConfig:
     """Paper values (Sec. 4): gamma1 = 1.0, gamma2 = 0.1, lambda1 = lambda2 = 1e-4,
     beta1 = 0.1, beta2 = 0.01. ``train.lr`` is the encoder's SGD rate; the decoder's Adam has
     its own. ``weight_feature_task`` / ``weight_image_task`` weigh the two source
-    cross-entropies (the paper leaves them open)."""
+    cross-entropies (the paper leaves them open). ``classify_generations`` also trains the
+    task classifier on the generations x~_s, whose cross-entropy then reaches the encoder and
+    decoder; off, it sees real source images only and D(g1 h + g2 eps) is shaped by L_c alone
+    (the paper's "jointly learned" classifier allows both readings)."""
 
     modulation: str = "full"
     gamma1: float = 1.0
@@ -84,6 +92,7 @@ class CDLMModelConfig:
     decoder_beta2: float = 0.999
     encoder_steps: int = 1
     decoder_steps: int = 1
+    classify_generations: bool = field(default=True, metadata=ADDED_LATER)
 
     def validate(self) -> None:
         check_choice("model.modulation", self.modulation, MODULATIONS)
@@ -173,28 +182,34 @@ class CDLM(UDAMethod):
 
     def encoder_losses(self, batch, step) -> dict[str, torch.Tensor]:
         """Eq. 21: L_adv + lambda1 L_KL + lambda2 L_Rec, plus the source task losses through
-        h_s (the feature classifier, and the task classifier on x~_s)."""
+        h_s (the feature classifier, and the task classifier on x~_s when
+        ``classify_generations``)."""
         model = self.config.model
         x, labels = batch["x"], batch["x_labels"]
         codes = self.encode_pair(x, batch["y"])
         z_st = codes["mean_st"] + codes["std_st"] * torch.randn_like(codes["mean_st"])
-        x_st, x_tilde_s = self.decoder(torch.cat([
-            z_st, self._generation_code(codes["h_s"])])).split(len(x))
+        codes_to_decode = [z_st]
+        if model.classify_generations:
+            codes_to_decode.append(self._generation_code(codes["h_s"]))
+        x_st, *x_tilde_s = self.decoder(torch.cat(codes_to_decode)).split(len(x))
         coefficient = reversal_coefficient(self.progress(step), model.reversal_gamma)
-        return {
+        losses = {
             "adversarial": model.weight_adversarial * self.discriminator.adversarial_loss(
                 codes["h_s"], codes["h_t"], coefficient),
             "kl": model.lambda1 * (gaussian_kl(codes["mean_st"], codes["std_st"])
                                    + gaussian_kl(codes["mean_ts"], codes["std_ts"])),
             "reconstruction": model.lambda2 * self.objective.distance_x(x, x_st),
             "feature_task": model.weight_feature_task * F.cross_entropy(
-                self.feature_classifier(codes["h_s"]), labels),
-            "image_task": model.weight_image_task * F.cross_entropy(self.classifier(x_tilde_s),
-                                                                    labels)}
+                self.feature_classifier(codes["h_s"]), labels)}
+        if x_tilde_s:
+            losses["image_task"] = model.weight_image_task * F.cross_entropy(
+                self.classifier(x_tilde_s[0]), labels)
+        return losses
 
     def decoder_losses(self, batch) -> dict[str, torch.Tensor]:
         """Eq. 22: L_Rec + beta1 L_c^s + beta2 L_c^t, plus the task classifier on real source
-        images and their generations x~_s. The encoder is fixed here (no gradient)."""
+        images and (when ``classify_generations``) their generations x~_s. The encoder is fixed
+        here (no gradient)."""
         model = self.config.model
         x, labels = batch["x"], batch["x_labels"]
         with torch.no_grad():
@@ -204,11 +219,13 @@ class CDLM(UDAMethod):
         x_st, x_ts, x_tilde_s, x_tilde_ts = self.decoder(torch.cat([
             z_st, z_ts, self._generation_code(codes["h_s"]),
             self._generation_code(codes["h_t"])])).split(len(x))
-        logits = self.classifier(torch.cat([x, x_tilde_s]))
+        classified = [x, x_tilde_s] if model.classify_generations else [x]
+        logits = self.classifier(torch.cat(classified))
         return {"reconstruction": self.objective.distance_x(x, x_st),
                 "consistency_s": self.objective.cycle_x(x_st, x_tilde_s),
                 "consistency_t": self.objective.cycle_y(x_ts, x_tilde_ts),
-                "image_task": model.weight_image_task * F.cross_entropy(logits, labels.repeat(2))}
+                "image_task": model.weight_image_task * F.cross_entropy(
+                    logits, labels.repeat(len(classified)))}
 
     def _generation_code(self, h: torch.Tensor, noise: torch.Tensor | None = None,
                          ) -> torch.Tensor:

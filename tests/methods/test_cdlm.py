@@ -85,6 +85,22 @@ def test_players_own_disjoint_parameters_and_update_only_their_own():
         "reconstruction", "consistency_s", "consistency_t", "image_task"}
 
 
+def test_without_classify_generations_the_task_loss_never_reaches_the_generations():
+    config = _tiny(classify_generations=False)
+    torch.manual_seed(0)
+    method = build_method(config, torch.device("cpu"))
+    batch = method.make_batcher(method.load_data(config)).next()
+    assert "image_task" not in method.player_losses(batch, "encoder", 0)
+    task = method.player_losses(batch, "decoder", 0)["image_task"]
+    decoder_grads = torch.autograd.grad(task, list(method.decoder.parameters()),
+                                        allow_unused=True)
+    assert all(g is None for g in decoder_grads)
+    on = build_method(_tiny(), torch.device("cpu"))
+    task = on.player_losses(batch, "decoder", 0)["image_task"]
+    assert any(g is not None and g.abs().sum() > 0 for g in torch.autograd.grad(
+        task, list(on.decoder.parameters()), allow_unused=True))
+
+
 def test_alternating_training_lowers_the_losses_on_a_tiny_problem():
     config = _tiny(latent_dim=16, width=8, decoder_width=8, classifier_width=8)
     torch.manual_seed(0)
