@@ -62,3 +62,16 @@ def test_runs_collects_and_does_not_repeat_finished_runs(tmp_path):
     assert "another version of its preset" in third.stdout
     assert "dropped from uda.json" in third.stdout
     assert json.loads((tmp_path / "out" / "uda.json").read_text())["runs"] == []
+
+
+def test_ordering_of_a_task_the_paper_gives_no_numbers_for():
+    sys.path.insert(0, str(SCRIPT.parent))
+    import uda_results
+
+    rows = ["cdlm_pm1", "cdlm_pm2", "cdlm"]
+    summary = {"fashion_fashionm": {row: {"metrics": {"target_acc": {"mean": acc}}}
+                                    for row, acc in zip(rows, (0.5, 0.4, 0.6))}}
+    line = uda_results._ordering_line(summary, "fashion_fashionm", rows, [None] * 3)
+    assert "cdlm_pm2 < cdlm_pm1 < cdlm" in line and "no numbers" in line
+    line = uda_results._ordering_line(summary, "fashion_fashionm", rows, [0.95, 0.953, 0.961])
+    assert "NOT the same as the paper's cdlm_pm1 < cdlm_pm2 < cdlm" in line
