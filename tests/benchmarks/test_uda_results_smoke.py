@@ -74,4 +74,6 @@ def test_ordering_of_a_task_the_paper_gives_no_numbers_for():
     line = uda_results._ordering_line(summary, "fashion_fashionm", rows, [None] * 3)
     assert "cdlm_pm2 < cdlm_pm1 < cdlm" in line and "no numbers" in line
     line = uda_results._ordering_line(summary, "fashion_fashionm", rows, [0.95, 0.953, 0.961])
-    assert "NOT the same as the paper's cdlm_pm1 < cdlm_pm2 < cdlm" in line
+    assert "breaks 1 of its orders (cdlm_pm1 ≥ cdlm_pm2) of the paper's cdlm_pm1 < cdlm_pm2" in line
+    line = uda_results._ordering_line(summary, "fashion_fashionm", rows, [0.9, 0.5, 0.9])
+    assert "keeps every order of the paper's cdlm_pm2 < cdlm_pm1 = cdlm" in line
