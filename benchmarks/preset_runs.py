@@ -78,6 +78,14 @@ def _without_location(config: dict) -> dict:
     return {**config, "data": data, "train": train}
 
 
+def experiment_key(config: dict) -> str:
+    """A saved config read through today's config classes, without where it ran: two runs of
+    the same experiment on different machines or devices have the same key."""
+    from cyclekit.config import build_config
+
+    return json.dumps(_without_location(build_config(config).to_dict()), sort_keys=True)
+
+
 def read_run(out: Path) -> dict | None:
     """A finished run's config, flat test/train/eval metrics and wall time; None if unfinished."""
     import yaml

@@ -119,6 +119,9 @@ def main() -> None:
     parser.add_argument("--report-only", action="store_true", help="only collect finished runs")
     parser.add_argument("--set", dest="overrides", action="append", default=[],
                         help="override for every run (e.g. data.data_dir=...)")
+    parser.add_argument("--device", default=None,
+                        help="where the collected runs trained, when that is not this machine "
+                             "(e.g. runs trained on a GPU machine, reported here)")
     args = parser.parse_args()
     torch.set_num_threads(1)  # the figures, like every run, on one thread
 
@@ -131,8 +134,8 @@ def main() -> None:
                     PRESETS / f"{job[0]}_{job[1]}.yaml", run_dir(args.runs_dir, *job), job[2],
                     args.overrides), jobs):
                 print(line, flush=True)
-    runs = [run for run in (_collect(job, args.runs_dir, args.parallel) for job in jobs)
-            if run is not None]
+    runs = [run for run in (_collect(job, args.runs_dir, args.parallel, args.device)
+                            for job in jobs) if run is not None]
     collected = {(run["task"], run["row"], run["seed"]) for run in runs}
     runs = _earlier_runs(args.out / "uda.json", collected, args.overrides) + runs
     result = {
@@ -203,14 +206,16 @@ def _earlier_runs(path: Path, collected: set[tuple[str, str, int]],
     return kept
 
 
-def _collect(job: tuple[str, str, int], runs_dir: Path, parallel: int) -> dict | None:
+def _collect(job: tuple[str, str, int], runs_dir: Path, parallel: int,
+             device: str | None) -> dict | None:
     task, row, seed = job
     run = read_run(run_dir(runs_dir, task, row, seed))
     if run is None:
         return None
     accelerator = run["config"]["train"].get("accelerator", "cpu")
     return {"task": task, "row": row, "seed": seed, "data": run["config"]["data"],
-            "device": describe_device([f"train.accelerator={accelerator}"], parallel), **run}
+            "device": device or describe_device([f"train.accelerator={accelerator}"], parallel),
+            **run}
 
 
 def _cell(stats: dict, key: str, digits: int = 3) -> str:

@@ -3,10 +3,10 @@
     cyclekit demo [--methods cyclegn cyclegan] [--out DIR]
     cyclekit train CONFIG.yaml --out DIR [--set key=value ...] [--resume]
     cyclekit eval RUN_DIR
-    cyclekit translate RUN_DIR INPUTS... --direction x2y|y2x --out DIR
-    cyclekit predict RUN_DIR INPUTS... --out preds.csv
+    cyclekit translate RUN_DIR INPUTS... --direction x2y|y2x --out DIR [--device cuda]
+    cyclekit predict RUN_DIR INPUTS... --out preds.csv [--device cuda]
     cyclekit list
-    cyclekit track run ncc SEQUENCE_DIR... --out RESULTS_DIR
+    cyclekit track run ncc|RUN_DIR SEQUENCE_DIR... --out RESULTS_DIR [--device cuda]
     cyclekit track eval RESULTS_DIR --data SEQUENCES_DIR_OR_JSON --protocol pysot_otb
 """
 
@@ -70,6 +70,7 @@ def _parser() -> argparse.ArgumentParser:
                            help="x2y: the run's data.x -> data.y; y2x: back")
     translate.add_argument("--out", type=Path, required=True,
                            help="folder for the PNGs (same relative names as the inputs)")
+    _add_device_option(translate)
     translate.set_defaults(handler=_translate)
 
     predict = commands.add_parser("predict", help="label target-domain images with a trained "
@@ -78,6 +79,7 @@ def _parser() -> argparse.ArgumentParser:
     predict.add_argument("inputs", nargs="+", type=Path,
                          help="image files or folders (searched recursively)")
     predict.add_argument("--out", type=Path, required=True, help="CSV: path,label,confidence")
+    _add_device_option(predict)
     predict.set_defaults(handler=_predict)
 
     listing = commands.add_parser("list", help="list methods, strategies and data domains")
@@ -87,6 +89,14 @@ def _parser() -> argparse.ArgumentParser:
 
     add_track_parser(commands)
     return parser
+
+
+def _add_device_option(command) -> None:
+    from cyclekit.core.inference_device import DEVICE_CHOICES
+
+    command.add_argument("--device", default="cpu", metavar="|".join(DEVICE_CHOICES),
+                         help="where the network runs: cpu (default), cuda, cuda:N, or auto "
+                              "(the GPU when there is one)")
 
 
 def _demo(args) -> int:
@@ -130,7 +140,8 @@ def _eval(args) -> int:
 def _translate(args) -> int:
     from cyclekit.translate import translate_files
 
-    summary = translate_files(args.run_dir, args.inputs, args.direction, args.out)
+    summary = translate_files(args.run_dir, args.inputs, args.direction, args.out,
+                              device=args.device)
     print(f"translated {summary['count']} image(s) {summary['source_domain']} -> "
           f"{summary['target_domain']} at {summary['image_size']} px with "
           f"{summary['checkpoint']}; written to {args.out}")
@@ -140,7 +151,7 @@ def _translate(args) -> int:
 def _predict(args) -> int:
     from cyclekit.predict import predict
 
-    rows = predict(args.run_dir, args.inputs, args.out)
+    rows = predict(args.run_dir, args.inputs, args.out, device=args.device)
     print(f"labelled {len(rows)} image(s); written to {args.out}")
     return 0
 

@@ -71,9 +71,12 @@ def load_images(paths: list[Path], image_size: int, channels: int) -> torch.Tens
 
 def predict(run_dir: str | Path, inputs: list[str | Path], out: str | Path,
             device: str = "cpu") -> list[tuple[str, int, float]]:
-    """Label the images of ``inputs`` with the run in ``run_dir``; write ``out``; return rows."""
+    """Label the images of ``inputs`` with the run in ``run_dir`` on ``device`` (``cpu``,
+    ``cuda``, ``cuda:N`` or ``auto``); write ``out``; return rows."""
+    from cyclekit.core.inference_device import inference_device
     from cyclekit.core.trainer import load_trained_method
 
+    device = inference_device(str(device))
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
         raise CyclekitError(f"run directory '{run_dir}' does not exist; train one with "

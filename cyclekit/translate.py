@@ -35,15 +35,18 @@ class InputImage:
 
 
 def translate_files(run_dir: str | Path, inputs: list[str | Path], direction: str,
-                    out_dir: str | Path) -> dict:
-    """Translate ``inputs`` with the run in ``run_dir``; write PNGs into ``out_dir``.
+                    out_dir: str | Path, device: str = "cpu") -> dict:
+    """Translate ``inputs`` with the run in ``run_dir`` on ``device`` (``cpu``, ``cuda``,
+    ``cuda:N`` or ``auto``); write PNGs into ``out_dir``.
 
     Returns a summary: image count, direction with its domain names, resolution, the
     checkpoint used and the written paths.
     """
     from cyclekit.config import load_config
+    from cyclekit.core.inference_device import inference_device
     from cyclekit.core.trainer import load_trained_method, selected_checkpoint
 
+    device = inference_device(str(device))
     if direction not in DIRECTIONS:
         raise CyclekitError(f"unknown direction {direction!r}; choose one of {', '.join(DIRECTIONS)}")
     run_dir, out_dir = Path(run_dir), Path(out_dir)
@@ -56,15 +59,16 @@ def translate_files(run_dir: str | Path, inputs: list[str | Path], direction: st
     found = find_images(inputs)
     pixels = [read_image(item.source, channels) for item in found]
 
-    config, method = load_trained_method(run_dir)
+    config, method = load_trained_method(run_dir, device)
     checkpoint = selected_checkpoint(config, run_dir / "checkpoints")
     mapping = method.map_xy if direction == "x2y" else method.map_yx
     written = []
     with torch.no_grad():
         for start in range(0, len(found), BATCH_SIZE):
             images = pixels[start:start + BATCH_SIZE]
-            model_out = mapping(torch.cat([to_model_images(image[None], image_size, channels)
-                                           for image in images]))
+            model_in = torch.cat([to_model_images(image[None], image_size, channels)
+                                  for image in images])
+            model_out = mapping(model_in.to(device)).cpu()
             for item, image, output in zip(found[start:start + BATCH_SIZE], images, model_out):
                 target = out_dir / item.relative.with_suffix(".png")
                 write_png(restore_size(output, image.shape[1:]), target)

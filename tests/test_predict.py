@@ -98,3 +98,25 @@ def test_predict_errors_are_one_line(cdlm_run, tmp_path, capsys):
     assert main(["predict", str(other), str(broken), "--out", str(out)]) == 2
     error = capsys.readouterr().err
     assert "cannot label images" in error and len(error.strip().splitlines()) == 1
+
+
+def test_predict_device_option(cdlm_run, tmp_path, capsys):
+    """``--device cuda`` labels as the CPU does where there is a GPU, and fails in one line
+    (writing nothing) where there is none."""
+    run_dir, _ = cdlm_run
+    _images(tmp_path / "images")
+    on_cpu, on_gpu = tmp_path / "cpu.csv", tmp_path / "gpu.csv"
+    assert main(["predict", str(run_dir), str(tmp_path / "images"), "--out", str(on_cpu),
+                 "--device", "cpu"]) == 0
+    code = main(["predict", str(run_dir), str(tmp_path / "images"), "--out", str(on_gpu),
+                 "--device", "cuda"])
+    if not torch.cuda.is_available():
+        error = capsys.readouterr().err
+        assert code == 2 and "sees no CUDA GPU" in error and len(error.strip().splitlines()) == 1
+        assert not on_gpu.exists()
+        return
+    assert code == 0
+    cpu_rows, gpu_rows = (list(csv.DictReader(p.open())) for p in (on_cpu, on_gpu))
+    assert [r["label"] for r in gpu_rows] == [r["label"] for r in cpu_rows]
+    assert np.allclose([float(r["confidence"]) for r in gpu_rows],
+                       [float(r["confidence"]) for r in cpu_rows], atol=1e-3)

@@ -240,9 +240,10 @@ class CycleTrack(CyclicMethod):
 
 
 @register_run_tracker("cycletrack")
-def load_cycletrack_run(run_dir):
-    """``cyclekit track run RUN_DIR``: the run's selected checkpoint as a one-pass tracker."""
+def load_cycletrack_run(run_dir, device="cpu"):
+    """``cyclekit track run RUN_DIR``: the run's selected checkpoint as a one-pass tracker,
+    its network on ``device``."""
     from cyclekit.core.trainer import load_trained_method
 
-    _, method = load_trained_method(run_dir)
+    _, method = load_trained_method(run_dir, device)
     return method.online_tracker

@@ -1,6 +1,6 @@
 """``cyclekit track run`` and ``cyclekit track eval``: the one-pass protocol from the shell.
 
-    cyclekit track run ncc SEQUENCE_DIR... --out RESULTS_DIR
+    cyclekit track run ncc|RUN_DIR SEQUENCE_DIR... --out RESULTS_DIR [--device cuda]
     cyclekit track eval RESULTS_DIR --data SEQUENCES_DIR_OR_JSON --protocol pysot_otb [--out FILE]
 """
 
@@ -28,6 +28,9 @@ def add_track_parser(commands) -> None:
     run.add_argument("--vot-boxes", choices=VOT_CONVERSIONS, default="pysot",
                      help="rotated VOT rectangle -> axis-aligned box (default pysot)")
     run.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
+    run.add_argument("--device", default="cpu",
+                     help="where a trained run's network runs: cpu (default), cuda, cuda:N, or "
+                          "auto (the GPU when there is one); baselines run on the CPU")
     run.set_defaults(handler=_run)
 
     evaluate = actions.add_parser("eval", help="score a results folder under a named protocol")
@@ -55,12 +58,13 @@ def _sequences(paths: list[Path], vot_boxes: str):
 def _run(args) -> int:
     import torch
 
+    from cyclekit.core.inference_device import inference_device
     from cyclekit.track.runner import run_tracker
     from cyclekit.track.trackers import tracker_factory
 
     if args.threads is not None:
         torch.set_num_threads(args.threads)
-    factory = tracker_factory(args.tracker)
+    factory = tracker_factory(args.tracker, inference_device(args.device))
     sequences = _sequences(args.sequences, args.vot_boxes)
 
     def report(result) -> None:

@@ -2,7 +2,8 @@
 
 Run directories are read through loaders registered per method name (the ``method`` of the
 run's ``config.yaml``): ``@register_run_tracker("cycletrack")`` on a function
-``(run_dir: Path) -> Callable[[], Tracker]`` makes ``cyclekit track run RUN_DIR`` work for it.
+``(run_dir: Path, device: torch.device) -> Callable[[], Tracker]`` makes ``cyclekit track run
+RUN_DIR`` work for it. Baselines run where they are written (NCC: numpy on the CPU).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import torch
 import yaml
 
 from cyclekit.errors import ConfigError
@@ -19,19 +21,21 @@ from cyclekit.track.tracker import Tracker
 TrackerFactory = Callable[[], Tracker]
 
 BASELINES: dict[str, TrackerFactory] = {"ncc": NCCTracker}
-RUN_TRACKERS: dict[str, Callable[[Path], TrackerFactory]] = {}
+RUN_TRACKERS: dict[str, Callable[[Path, torch.device], TrackerFactory]] = {}
 
 
 def register_run_tracker(method: str):
-    """Decorator: ``loader(run_dir) -> tracker factory`` for runs of ``method``."""
-    def _register(loader: Callable[[Path], TrackerFactory]) -> Callable[[Path], TrackerFactory]:
+    """Decorator: ``loader(run_dir, device) -> tracker factory`` for runs of ``method``."""
+    def _register(loader: Callable[[Path, torch.device], TrackerFactory],
+                  ) -> Callable[[Path, torch.device], TrackerFactory]:
         RUN_TRACKERS[method] = loader
         return loader
     return _register
 
 
-def tracker_factory(spec: str | Path) -> TrackerFactory:
-    """A factory of fresh trackers for a baseline name or a run directory."""
+def tracker_factory(spec: str | Path, device: torch.device | str = "cpu") -> TrackerFactory:
+    """A factory of fresh trackers for a baseline name or a run directory (its network on
+    ``device``)."""
     if str(spec) in BASELINES:
         return BASELINES[str(spec)]
     import cyclekit.methods  # noqa: F401  (methods register their run loaders on import)
@@ -46,4 +50,4 @@ def tracker_factory(spec: str | Path) -> TrackerFactory:
         raise ConfigError(f"run directory {run_dir} was trained with method {method!r}, which "
                           f"has no tracker loader; trackers exist for: "
                           f"{', '.join(sorted(RUN_TRACKERS)) or 'none yet'}")
-    return RUN_TRACKERS[method](run_dir)
+    return RUN_TRACKERS[method](run_dir, torch.device(device))

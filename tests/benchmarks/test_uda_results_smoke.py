@@ -48,10 +48,12 @@ def test_runs_collects_and_does_not_repeat_finished_runs(tmp_path):
     for name in ("uda_a_distance.png", "uda_tsne_mnist_usps.png", "uda_generations_mnist_usps.png"):
         assert 0 < (tmp_path / "fig" / name).stat().st_size < 300_000, name
 
-    second = _bench(tmp_path, "--rows", "cdlm")
+    second = _bench(tmp_path, "--rows", "cdlm", "--device", "cuda (a lent GPU)")
     assert second.returncode == 0 and second.stdout.count("finished earlier") == 1
     kept = json.loads((tmp_path / "out" / "uda.json").read_text())["runs"]
     assert sorted(run["row"] for run in kept) == ["cdlm", "dann"]  # dann kept from the first call
+    devices = {run["row"]: run["device"] for run in kept}  # runs trained elsewhere, said so
+    assert devices["cdlm"] == "cuda (a lent GPU)" and devices["dann"].startswith("cpu (")
     assert "![uda_generations_mnist_usps](../fig/uda_generations_mnist_usps.png)" in (
         tmp_path / "out" / "uda.md").read_text()
 

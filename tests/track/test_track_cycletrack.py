@@ -3,6 +3,7 @@
 import copy
 
 import numpy as np
+import torch
 
 from cyclekit.cli import main
 from cyclekit.config import build_config
@@ -33,3 +34,12 @@ def test_track_run_loads_a_trained_run(moving_patch, tmp_path, capsys):
     assert np.allclose(boxes[0], gt[0])
     assert main(["track", "eval", str(out), "--data", str(folder),
                  "--protocol", "pysot_otb"]) == 0
+
+    on_gpu = tmp_path / "boxes_gpu"
+    code = main(["track", "run", str(run), str(folder), "--out", str(on_gpu), "--device", "cuda"])
+    if not torch.cuda.is_available():
+        error = capsys.readouterr().err
+        assert code == 2 and "sees no CUDA GPU" in error and not on_gpu.exists()
+        return
+    assert code == 0  # the network on the GPU follows the CPU's boxes to within a pixel
+    assert np.abs(read_box_lines(on_gpu / "Patch.txt") - boxes).max() <= 1.0

@@ -53,5 +53,5 @@ def test_tracker_factory(tmp_path, monkeypatch):
     (tmp_path / "config.yaml").write_text("method: cyclegan\n")
     with pytest.raises(ConfigError, match="method 'cyclegan', which has no tracker loader"):
         trackers.tracker_factory(tmp_path)
-    monkeypatch.setitem(trackers.RUN_TRACKERS, "cyclegan", lambda run_dir: StandStill)
+    monkeypatch.setitem(trackers.RUN_TRACKERS, "cyclegan", lambda run_dir, device: StandStill)
     assert trackers.tracker_factory(tmp_path) is StandStill
