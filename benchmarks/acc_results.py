@@ -1,7 +1,8 @@
 """Measure ACC (seed 002): factor isolation on dSprites and digit style isolation on MNIST.
 
     python benchmarks/acc_results.py [--seeds 0 ... 9] [--mnist-seeds 0 1 2]
-        [--settings xy shape_scale ...] [--runs-dir runs/acc_bench] [--set KEY=VALUE]
+        [--settings xy shape_scale ...] [--mnist-settings mnist mnist_augmented]
+        [--runs-dir runs/acc_bench] [--set KEY=VALUE]
 
 Every run is a preset from configs/ with another seed, trained in this process on one thread
 (checkpoint rule "last"). dSprites: mutual information (bits, sqrt(N)-bin histograms,
@@ -64,6 +65,12 @@ DSPRITES_SETTINGS = {
     "contrastive": ("acc_dsprites_contrastive.yaml",
                     "contrastive, double augmentation (shift, rotation, noise)"),
 }
+# name -> (preset, title), digit sets (class inactive), 8-D embedding, 9s held out.
+MNIST_SETTINGS = {
+    "mnist": ("acc_mnist.yaml", "digit sets"),
+    "mnist_augmented": ("acc_mnist_augmented.yaml",
+                        "digit sets; double augmentation (shift <= 1 px, noise 0.1); tau 0.5"),
+}
 MNIST_KEYS = ("class_probe_accuracy", "class_probe_accuracy_mlp", "r2/slant", "r2/thickness",
               "r2/slant_heldout", "r2/thickness_heldout", "r2/slant_heldout_cv",
               "r2/thickness_heldout_cv")
@@ -75,13 +82,15 @@ def main() -> None:
     parser.add_argument("--mnist-seeds", type=int, nargs="*", default=[0, 1, 2])
     parser.add_argument("--settings", nargs="*", default=list(DSPRITES_SETTINGS),
                         choices=list(DSPRITES_SETTINGS))
+    parser.add_argument("--mnist-settings", nargs="*", default=list(MNIST_SETTINGS),
+                        choices=list(MNIST_SETTINGS))
     parser.add_argument("--runs-dir", type=Path, default=ROOT / "runs" / "acc_bench")
     parser.add_argument("--results", type=Path, default=ROOT / "benchmarks" / "results")
     parser.add_argument("--figures", type=Path, default=ROOT / "docs" / "figures")
     parser.add_argument("--set", dest="overrides", action="append", default=[],
                         help="override for every dSprites preset, e.g. train.steps=1000")
     parser.add_argument("--mnist-set", dest="mnist_overrides", action="append", default=[],
-                        help="override for the MNIST preset")
+                        help="override for the MNIST presets")
     parser.add_argument("--mnist-first", action="store_true", help="run the MNIST seeds first")
     args = parser.parse_args()
     os.environ.setdefault("CYCLEKIT_DATA", str(ROOT.parent / "shared" / "data"))
@@ -94,8 +103,8 @@ def main() -> None:
 
     jobs = [("dsprites", name, DSPRITES_SETTINGS[name][0], seed, args.overrides)
             for seed in args.seeds for name in args.settings]
-    mnist = [("mnist", "mnist", "acc_mnist.yaml", seed, args.mnist_overrides)
-             for seed in args.mnist_seeds]
+    mnist = [("mnist", name, MNIST_SETTINGS[name][0], seed, args.mnist_overrides)
+             for seed in args.mnist_seeds for name in args.mnist_settings]
     runs = _earlier_runs(args.results / "acc.json", {(job[1], job[3]) for job in jobs + mnist},
                          {"dsprites": args.overrides, "mnist": args.mnist_overrides})
     for job in (mnist + jobs if args.mnist_first else jobs + mnist):
@@ -114,7 +123,7 @@ def _earlier_runs(path: Path, scheduled: set[tuple[str, int]],
     for run in json.loads(path.read_text())["runs"]:
         if (run["setting"], run["seed"]) in scheduled:
             continue
-        if run["setting"] != "mnist" and run["setting"] not in DSPRITES_SETTINGS:
+        if run["setting"] not in {**DSPRITES_SETTINGS, **MNIST_SETTINGS}:
             continue
         if matches_preset(ROOT / run["preset"], run["seed"], run["config"],
                           overrides[run["kind"]]):
@@ -237,7 +246,8 @@ def _factor_table(summary: dict, measure: str) -> list[str]:
     """One row per dSprites setting (and the untrained network) of ``test/<measure>/<factor>``."""
     lines = ["| setting | seeds | " + " | ".join(DSPRITES_FACTORS) + " | run wall time (s) |",
              "|---|---|" + "---|" * (len(DSPRITES_FACTORS) + 1)]
-    dsprites = [s for s in summary if s != "mnist" and f"test/{measure}/shape" in summary[s]]
+    dsprites = [s for s in summary if s in DSPRITES_SETTINGS
+                and f"test/{measure}/shape" in summary[s]]
     if dsprites:
         first = summary[dsprites[0]]
         cells = " | ".join(_fmt(first.get(f"test/untrained/{measure}/{f}"))
@@ -262,7 +272,7 @@ def _markdown(result: dict) -> str:
              f"Data: {result['data']['dsprites']}.",
              f"Protocol: {result['protocol']['dsprites']}", "",
              *_factor_table(summary, "mi")]
-    dsprites = [s for s in summary if s != "mnist"]
+    dsprites = [s for s in summary if s in DSPRITES_SETTINGS]
     if any("test/knn/shape" in summary[s] for s in dsprites):
         lines += ["", "### 15-nearest-neighbour probe accuracy per factor (same runs)", "",
                   *_factor_table(summary, "knn")]
@@ -274,19 +284,26 @@ def _markdown(result: dict) -> str:
         entropies = ", ".join(f"{f} {summary[dsprites[0]][f'test/entropy/{f}']['mean']:.2f}"
                               for f in DSPRITES_FACTORS)
         lines += ["", f"Upper bounds H(factor) in bits: {entropies}."]
-    if "mnist" in summary:
-        values = summary["mnist"]
+    mnist = [s for s in MNIST_SETTINGS if s in summary]
+    if mnist:
+        untrained = summary[mnist[0]]
         lines += ["", "## MNIST digit style isolation (8-D embedding, digit 9 held out)", "",
                   f"Data: {result['data']['mnist']}.", f"Protocol: {result['protocol']['mnist']}",
-                  "", "| measure | untrained | trained |", "|---|---|---|"]
+                  "", (f"| measure | untrained ({MNIST_SETTINGS[mnist[0]][1]} runs) | "
+                       + " | ".join(MNIST_SETTINGS[s][1] for s in mnist) + " |"),
+                  "|---|---|" + "---|" * len(mnist)]
         for key in MNIST_KEYS:
-            lines.append(f"| {key} | {_fmt(values.get(f'test/untrained/{key}'))} | "
-                         f"{_fmt(values.get(f'test/{key}'))} |")
-        chance = _fmt(values.get("test/class_chance"))
-        lines += [f"| chance (majority class, digits 0-8) | {chance} | |", "",
-                  (f"Seeds: {values['run_wall_time_s']['n']}; run wall time (train + eval) "
-                   f"{_fmt(values['run_wall_time_s'])} s; training alone "
-                   f"{_fmt(values['train_wall_time_s'])} s.")]
+            lines.append(f"| {key} | {_fmt(untrained.get(f'test/untrained/{key}'))} | "
+                         + " | ".join(_fmt(summary[s].get(f"test/{key}")) for s in mnist) + " |")
+        chance = _fmt(untrained.get("test/class_chance"))
+        lines += [f"| chance (majority class, digits 0-8) | {chance} |" + " |" * len(mnist), ""]
+        for setting in mnist:
+            values = summary[setting]
+            seeds = sorted(r["seed"] for r in result["runs"] if r["setting"] == setting)
+            lines.append(f"- {MNIST_SETTINGS[setting][1]} (`{MNIST_SETTINGS[setting][0]}`): "
+                         f"seeds {seeds}; run wall time (train + eval) "
+                         f"{_fmt(values['run_wall_time_s'])} s; training alone "
+                         f"{_fmt(values['train_wall_time_s'])} s.")
     total = sum(run["run_wall_time_s"] for run in result["runs"])
     lines += ["", (f"Sum of the run wall times: {total:.0f} s (runs shared a 2-core machine "
                    "with other jobs, so times vary with its load). Figures: "
@@ -311,13 +328,8 @@ def _embedder(run: dict):
 
 
 def _figures(args, runs: list[dict]) -> None:
-    from cyclekit.methods.acc_eval import embed, style_targets
-    from cyclekit.metrics.retrieval import nearest_in_each_group
-    from cyclekit.viz.embedding import (
-        plot_embedding_by_factor,
-        plot_mi_boxes,
-        save_retrieval_grid,
-    )
+    from cyclekit.methods.acc_eval import embed
+    from cyclekit.viz.embedding import plot_embedding_by_factor, plot_mi_boxes
 
     torch.set_num_threads(1)
     dsprites = [run for run in runs if run["kind"] == "dsprites"]
@@ -343,24 +355,35 @@ def _figures(args, runs: list[dict]) -> None:
                               embed(method.embedder, data.test.images, "cpu")}
                 plot_embedding_by_factor(panels, data.test.factors.numpy(), DSPRITES_FACTORS,
                                          args.figures / f"acc_dsprites_embedding_{name}.png")
-    mnist = [run for run in runs if run["kind"] == "mnist" and _has_weights(run)]
-    if mnist:
-        method, data = _embedder(mnist[0])
-        test = data.test
-        targets = style_targets(test.images)
-        labels = test.factors[:, 0].numpy()
-        trained = embed(method.embedder, test.images, "cpu")
-        untrained = embed(method.untrained_embedder(), test.images, "cpu")
-        factors = np.stack([labels, targets["slant"], targets["thickness"]], 1)
-        plot_embedding_by_factor({"untrained (PCA)": untrained, "trained (PCA)": trained},
-                                 factors, ("digit", "slant", "thickness"),
-                                 args.figures / "acc_mnist_pca.png")
-        queries = np.concatenate([np.flatnonzero(labels == digit)[:1] for digit in range(10)])
-        pool = np.setdiff1d(np.arange(len(labels)), queries)  # a query never retrieves itself
-        found = pool[nearest_in_each_group(trained[queries], trained[pool], labels[pool])]
-        save_retrieval_grid(test.images[queries], test.images[torch.as_tensor(found)],
-                            args.figures / "acc_mnist_retrieval.png",
-                            row_labels=[f"query {labels[q]}" for q in queries])
+    for name in MNIST_SETTINGS:
+        chosen = [run for run in runs if run["setting"] == name and _has_weights(run)]
+        if chosen:
+            _mnist_figures(chosen[0], args.figures, name)
+
+
+def _mnist_figures(run: dict, figures: Path, name: str) -> None:
+    """PCA of the test embeddings coloured by digit, slant and thickness, and a retrieval grid
+    (a query of every digit and its nearest neighbour in every class)."""
+    from cyclekit.methods.acc_eval import embed, style_targets
+    from cyclekit.metrics.retrieval import nearest_in_each_group
+    from cyclekit.viz.embedding import plot_embedding_by_factor, save_retrieval_grid
+
+    method, data = _embedder(run)
+    test = data.test
+    targets = style_targets(test.images)
+    labels = test.factors[:, 0].numpy()
+    trained = embed(method.embedder, test.images, "cpu")
+    untrained = embed(method.untrained_embedder(), test.images, "cpu")
+    factors = np.stack([labels, targets["slant"], targets["thickness"]], 1)
+    plot_embedding_by_factor({"untrained (PCA)": untrained, "trained (PCA)": trained},
+                             factors, ("digit", "slant", "thickness"),
+                             figures / f"acc_{name}_pca.png")
+    queries = np.concatenate([np.flatnonzero(labels == digit)[:1] for digit in range(10)])
+    pool = np.setdiff1d(np.arange(len(labels)), queries)  # a query never retrieves itself
+    found = pool[nearest_in_each_group(trained[queries], trained[pool], labels[pool])]
+    save_retrieval_grid(test.images[queries], test.images[torch.as_tensor(found)],
+                        figures / f"acc_{name}_retrieval.png",
+                        row_labels=[f"query {labels[q]}" for q in queries])
 
 
 if __name__ == "__main__":
