@@ -17,6 +17,7 @@ import json
 import sys
 from pathlib import Path
 
+from cyclekit.core.inference_device import add_device_option
 from cyclekit.errors import CyclekitError, RunStopped
 
 
@@ -70,7 +71,7 @@ def _parser() -> argparse.ArgumentParser:
                            help="x2y: the run's data.x -> data.y; y2x: back")
     translate.add_argument("--out", type=Path, required=True,
                            help="folder for the PNGs (same relative names as the inputs)")
-    _add_device_option(translate)
+    add_device_option(translate)
     translate.set_defaults(handler=_translate)
 
     predict = commands.add_parser("predict", help="label target-domain images with a trained "
@@ -79,7 +80,7 @@ def _parser() -> argparse.ArgumentParser:
     predict.add_argument("inputs", nargs="+", type=Path,
                          help="image files or folders (searched recursively)")
     predict.add_argument("--out", type=Path, required=True, help="CSV: path,label,confidence")
-    _add_device_option(predict)
+    add_device_option(predict)
     predict.set_defaults(handler=_predict)
 
     listing = commands.add_parser("list", help="list methods, strategies and data domains")
@@ -89,14 +90,6 @@ def _parser() -> argparse.ArgumentParser:
 
     add_track_parser(commands)
     return parser
-
-
-def _add_device_option(command) -> None:
-    from cyclekit.core.inference_device import DEVICE_CHOICES
-
-    command.add_argument("--device", default="cpu", metavar="|".join(DEVICE_CHOICES),
-                         help="where the network runs: cpu (default), cuda, cuda:N, or auto "
-                              "(the GPU when there is one)")
 
 
 def _demo(args) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from cyclekit.core.inference_device import add_device_option
 from cyclekit.data.tracking.discover import discover_sequences
 from cyclekit.data.tracking.vot import VOT_CONVERSIONS
 from cyclekit.errors import DataError
@@ -28,9 +29,7 @@ def add_track_parser(commands) -> None:
     run.add_argument("--vot-boxes", choices=VOT_CONVERSIONS, default="pysot",
                      help="rotated VOT rectangle -> axis-aligned box (default pysot)")
     run.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
-    run.add_argument("--device", default="cpu",
-                     help="where a trained run's network runs: cpu (default), cuda, cuda:N, or "
-                          "auto (the GPU when there is one); baselines run on the CPU")
+    add_device_option(run, note="; baselines run on the CPU")
     run.set_defaults(handler=_run)
 
     evaluate = actions.add_parser("eval", help="score a results folder under a named protocol")
