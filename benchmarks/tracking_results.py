@@ -4,6 +4,7 @@ untrained network.
 
     python benchmarks/tracking_results.py [--data DIR] [--protocol pysot_otb] [--out DIR]
         [--seeds 0 1 2] [--parallel 2] [--train-runs runs/benchmarks/tracking] [--no-train]
+        [--tre]
 
 Sequences: every sequence under ``DIR/tracking`` (5 OTB + the VOT2015 bag; default data dir
 ``$CYCLEKIT_DATA`` or ../shared/data). One function per row family (``published_rows``,
@@ -14,8 +15,10 @@ tracker is timed; a finished run (``metrics.json``) is not trained again,
 a stopped one is resumed, and its boxes are not recomputed once written, so the table can be
 built over several sessions (``--no-train`` scores only the runs that exist). Trackers run
 with one torch thread; fps counts the time inside ``init`` / ``update`` (decoding excluded), and
-``fps_with_decoding`` the whole loop. Writes ``benchmarks/results/tracking.{json,md}`` and the
-frame strip ``docs/figures/tracking_<sequence>.png``.
+``fps_with_decoding`` the whole loop. ``--tre`` adds temporal robustness (OTB's TRE, 20
+starts per sequence; ``cyclekit.track.temporal_robustness``) for every tracker run here.
+Writes ``benchmarks/results/tracking.{json,md}`` and the frame strip
+``docs/figures/tracking_<sequence>.png``.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ from cyclekit.metrics.tracking import evaluate_sequences
 from cyclekit.metrics.tracking_protocols import get_protocol
 from cyclekit.track.evaluate import load_results
 from cyclekit.track.runner import run_tracker
+from cyclekit.track.temporal_robustness import evaluate_tre
 from cyclekit.track.trackers import BASELINES, tracker_factory
 from cyclekit.viz.tracking import save_frame_strip
 
@@ -66,24 +70,26 @@ def published_rows(tracking: Path, sequences: list[Sequence], protocol: str) -> 
     return rows
 
 
-def baseline_rows(sequences: list[Sequence], protocol: str, results_root: Path) -> list[dict]:
-    """Each baseline tracker run one-pass on every sequence, then scored."""
+def baseline_rows(sequences: list[Sequence], protocol: str, results_root: Path,
+                  tre: bool = False) -> list[dict]:
+    """Each baseline tracker run one-pass on every sequence (boxes reused once written), then
+    scored; with ``tre``, also from 20 starts per sequence."""
     rows = []
     for name, factory in BASELINES.items():
-        started = time.perf_counter()
-        timing = run_tracker(factory, sequences, results_root / name)
-        report = evaluate_sequences(protocol, sequences,
-                                    load_results(results_root / name, sequences))
-        rows.append(_row(name, "baseline", report, wall_time_s=time.perf_counter() - started,
-                         fps=timing["fps"], fps_with_decoding=timing["fps_with_decoding"],
-                         results=_shown(results_root / name),
-                         note="fixed-template NCC, no training"))
+        run = score_tracker(factory, sequences, protocol, results_root / name, None, tre)
+        rows.append(_row(name, "baseline", run["report"],
+                         wall_time_s=run["tracking_wall_time_s"], fps=run["fps"],
+                         fps_with_decoding=run["fps_with_decoding"], results=run["results"],
+                         note="fixed-template NCC, no training",
+                         **({"tre": tre_summary(run["tre"])} if tre else {})))
     return rows
 
 
-def train_cycletrack(train_runs: Path, seeds: list[int], data: Path, parallel: int) -> None:
-    """Train (or finish) every CycleTrack preset and seed, ``parallel`` runs at a time."""
-    jobs = [(preset, seed, train_runs / f"{preset}_seed{seed}", data)
+def train_cycletrack(train_runs: Path, seeds: list[int], data: Path, parallel: int,
+                     overrides: tuple[str, ...] = ()) -> None:
+    """Train (or finish) every CycleTrack preset and seed, ``parallel`` runs at a time, with
+    ``overrides`` (``key=value``) on top of the presets."""
+    jobs = [(preset, seed, train_runs / f"{preset}_seed{seed}", data, overrides)
             for seed in seeds for preset in CYCLETRACK.values()]
     with ThreadPoolExecutor(max_workers=parallel) as pool:
         for message in pool.map(lambda job: _train(*job), jobs):
@@ -91,7 +97,7 @@ def train_cycletrack(train_runs: Path, seeds: list[int], data: Path, parallel: i
 
 
 def cycletrack_rows(sequences: list[Sequence], protocol: str, results_root: Path,
-                    train_runs: Path, seeds: list[int]) -> list[dict]:
+                    train_runs: Path, seeds: list[int], tre: bool = False) -> list[dict]:
     """CycleTrack and CycleTrack-EM over the finished runs of ``seeds``, then the untrained
     network of the same presets and seeds (the weights a run starts from)."""
     rows = []
@@ -100,25 +106,28 @@ def cycletrack_rows(sequences: list[Sequence], protocol: str, results_root: Path
         for seed in seeds:
             run_dir = train_runs / f"{preset}_seed{seed}"
             if (run_dir / "metrics.json").is_file():
-                runs.append(_score_tracker(tracker_factory(run_dir), sequences, protocol,
-                                           results_root / f"{preset}_seed{seed}", run_dir))
+                runs.append(score_tracker(tracker_factory(run_dir), sequences, protocol,
+                                          results_root / f"{preset}_seed{seed}", run_dir, tre))
         if runs:
             rows.append(_seed_row(name, "cycletrack", runs, note=(
                 f"configs/tracking/{preset}.yaml, trained on unlabeled synthetic video")))
-    untrained = [_score_tracker(_untrained(seed), sequences, protocol,
-                                results_root / f"untrained_seed{seed}", None) for seed in seeds]
+    untrained = [score_tracker(untrained_factory(seed), sequences, protocol,
+                               results_root / f"untrained_seed{seed}", None, tre)
+                 for seed in seeds]
     rows.append(_seed_row("untrained network", "baseline", untrained,
                           note="CycleTrack's tracker with its initial weights, no training"))
     return rows
 
 
-def _train(preset: str, seed: int, run_dir: Path, data: Path) -> str:
+def _train(preset: str, seed: int, run_dir: Path, data: Path, overrides: tuple[str, ...]) -> str:
     """Train one preset/seed unless finished; resume it when it was stopped."""
     if (run_dir / "metrics.json").is_file():
         return f"{run_dir.name}: finished earlier"
     command = [sys.executable, "-m", "cyclekit.cli", "train",
                str(REPO / "configs" / "tracking" / f"{preset}.yaml"), "--out", str(run_dir),
                "--no-progress", "--set", f"seed={seed}", "--set", f"data.data_dir={data}"]
+    for override in overrides:
+        command += ["--set", override]
     if (run_dir / "checkpoints").is_dir():
         command.append("--resume")
     started = time.perf_counter()
@@ -131,7 +140,7 @@ def _train(preset: str, seed: int, run_dir: Path, data: Path) -> str:
     return f"{run_dir.name}: trained in {seconds:.0f} s"
 
 
-def _untrained(seed: int):
+def untrained_factory(seed: int):
     """A factory of one-pass trackers around the network a CycleTrack run of ``seed`` starts
     from (the trainer seeds torch with the run's seed, then builds the method)."""
     config = load_config(REPO / "configs" / "tracking" / "cycletrack_em.yaml",
@@ -141,9 +150,10 @@ def _untrained(seed: int):
     return lambda: method.online_tracker()
 
 
-def _score_tracker(factory, sequences: list[Sequence], protocol: str, out: Path,
-                   run_dir: Path | None) -> dict:
-    """Boxes of ``factory``'s trackers (reused when ``out`` already holds them all), scored."""
+def score_tracker(factory, sequences: list[Sequence], protocol: str, out: Path,
+                  run_dir: Path | None, tre: bool = False) -> dict:
+    """Boxes of ``factory``'s trackers (reused when ``out`` already holds them all), scored;
+    with ``tre``, also the temporal-robustness report (reused from ``out/tre_<protocol>.json``)."""
     done = (out / "timing.json").is_file() and all((out / f"{s.name}.txt").is_file()
                                                    for s in sequences)
     timing = (json.loads((out / "timing.json").read_text()) if done
@@ -151,13 +161,40 @@ def _score_tracker(factory, sequences: list[Sequence], protocol: str, out: Path,
     report = evaluate_sequences(protocol, sequences, load_results(out, sequences))
     wall = run_dir / "benchmark_wall_time_s.txt" if run_dir else None
     metrics = json.loads((run_dir / "metrics.json").read_text()) if run_dir else {}
-    return {"report": report, "fps": timing["fps"],
-            "tracking_wall_time_s": sum(t["total_seconds"] for t in timing["sequences"].values()),
-            "fps_with_decoding": timing["fps_with_decoding"], "results": _shown(out),
-            "run": _shown(run_dir) if run_dir else None,
-            "train_wall_time_s": metrics.get("train/wall_time_s"),
-            "benchmark_wall_time_s": float(wall.read_text()) if wall and wall.is_file() else None,
-            "synthetic_auc": metrics.get("test/synthetic_auc")}
+    scored = {"report": report, "fps": timing["fps"],
+              "tracking_wall_time_s": sum(t["total_seconds"]
+                                          for t in timing["sequences"].values()),
+              "fps_with_decoding": timing["fps_with_decoding"], "results": _shown(out),
+              "run": _shown(run_dir) if run_dir else None,
+              "train_wall_time_s": metrics.get("train/wall_time_s"),
+              "benchmark_wall_time_s": float(wall.read_text()) if wall and wall.is_file()
+              else None,
+              "synthetic_auc": metrics.get("test/synthetic_auc")}
+    if tre:
+        scored["tre"] = tre_report(factory, sequences, protocol, out / f"tre_{protocol}.json")
+    return scored
+
+
+def tre_report(factory, sequences: list[Sequence], protocol: str, path: Path) -> dict:
+    """TRE (20 starts per sequence, OTB's rule) of ``factory``'s trackers, cached at ``path``
+    for these sequences and protocol."""
+    names = [s.name for s in sequences]
+    if path.is_file():
+        cached = json.loads(path.read_text())
+        if cached["protocol"] == protocol and list(cached["sequences"]) == names:
+            return cached
+    report = evaluate_tre(protocol, sequences, factory)
+    atomic_write_text(path, json.dumps(report, indent=2) + "\n")
+    return report
+
+
+def tre_summary(report: dict) -> dict:
+    """Per-sequence TRE AUC, the mean over all sequences and over the five OTB ones."""
+    aucs = {name: row["auc"] for name, row in report["sequences"].items()}
+    otb = [aucs[s] for s in OTB if s in aucs]
+    return {"auc": aucs, "mean_auc": report["mean"]["auc"],
+            "mean_otb5_auc": statistics.mean(otb) if len(otb) == len(OTB) else None,
+            "tracked_frames": report["tracked_frames"], "fps": report["fps"]}
 
 
 def _seed_row(name: str, family: str, runs: list[dict], note: str) -> dict:
@@ -184,7 +221,23 @@ def _seed_row(name: str, family: str, runs: list[dict], note: str) -> dict:
                        "mean_otb5_auc_std": statistics.pstdev(otb) if otb else None,
                        "runs": [{k: run[k] for k in ("run", "results", "fps", "train_wall_time_s",
                                                      "benchmark_wall_time_s", "synthetic_auc")}
-                                for run in runs]})
+                                for run in runs]},
+                **({"tre": _seed_tre([tre_summary(run["tre"]) for run in runs])}
+                   if all("tre" in run for run in runs) else {}))
+
+
+def _seed_tre(summaries: list[dict]) -> dict:
+    """TRE over seeds: per-sequence mean AUC, the means over sequences with their std."""
+    otb = [s["mean_otb5_auc"] for s in summaries]
+    return {"auc": {name: statistics.mean(s["auc"][name] for s in summaries)
+                    for name in summaries[0]["auc"]},
+            "mean_auc": statistics.mean(s["mean_auc"] for s in summaries),
+            "mean_auc_std": statistics.pstdev([s["mean_auc"] for s in summaries]),
+            "mean_otb5_auc": statistics.mean(otb) if None not in otb else None,
+            "mean_otb5_auc_std": statistics.pstdev(otb) if None not in otb else None,
+            "per_seed_mean_otb5_auc": otb,
+            "tracked_frames": sum(s["tracked_frames"] for s in summaries),
+            "fps": statistics.mean(s["fps"] for s in summaries)}
 
 
 def _shown(path: Path) -> str:
@@ -203,22 +256,30 @@ def _row(name: str, family: str, report: dict, **extra) -> dict:
             "sequences": per_sequence, "mean_otb5": mean_otb, "mean": mean, **extra}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def add_common_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--data``, ``--protocol``, ``--out`` and ``--seeds``, shared with tracking_curves.py."""
     default_data = os.environ.get("CYCLEKIT_DATA") or REPO.parent / "shared" / "data"
     parser.add_argument("--data", type=Path, default=Path(default_data))
     parser.add_argument("--protocol", default="pysot_otb")
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_common_arguments(parser)
     parser.add_argument("--runs", type=Path, default=REPO / "runs" / "tracking",
                         help="where tracker boxes are written (ignored by git)")
     parser.add_argument("--figure-sequence", default="David")
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--train-runs", type=Path, default=REPO / "runs" / "benchmarks" /
                         "tracking", help="CycleTrack run directories (ignored by git)")
     parser.add_argument("--no-train", action="store_true",
                         help="score only CycleTrack runs that already finished")
     parser.add_argument("--parallel", type=int, default=2,
                         help="CycleTrack runs trained at a time (one thread each)")
+    parser.add_argument("--tre", action="store_true",
+                        help="also score every tracker by TRE (20 starts per sequence; about "
+                             "ten times the frames of one pass)")
     args = parser.parse_args()
     if args.parallel < 1:
         parser.error(f"--parallel must be at least 1, got {args.parallel}")
@@ -231,8 +292,9 @@ def main() -> None:
     tracking = args.data / "tracking"
     sequences = discover_sequences(tracking)
     rows = published_rows(tracking, sequences, args.protocol)
-    rows += baseline_rows(sequences, args.protocol, args.runs)
-    rows += cycletrack_rows(sequences, args.protocol, args.runs, args.train_runs, args.seeds)
+    rows += baseline_rows(sequences, args.protocol, args.runs, args.tre)
+    rows += cycletrack_rows(sequences, args.protocol, args.runs, args.train_runs, args.seeds,
+                            args.tre)
     for row in rows:
         print(f"{row['name']}: mean AUC {row['mean']['auc']:.3f} over "
               f"{row['mean']['sequences']} sequences", flush=True)
@@ -311,9 +373,33 @@ def _markdown(result: dict, names: list[str]) -> str:
                 f"| {'–' if otb_std is None else f'{otb_std:.3f}'} "
                 f"| {', '.join('–' if v is None else f'{v:.3f}' for v in synthetic)} "
                 f"| {', '.join('–' if v is None else f'{v:.0f}' for v in trained)} |")
+    lines += _tre_markdown(result["rows"], names)
     if "figure" in result:
         lines += ["", f"Frame strip: `{result['figure']}`."]
     return "\n".join(lines) + "\n"
+
+
+def _tre_markdown(rows: list[dict], names: list[str]) -> list[str]:
+    """The TRE table (rows scored with ``--tre``): success AUC pooled over 20 starts."""
+    scored = [row for row in rows if "tre" in row]
+    if not scored:
+        return []
+    lines = ["", "## Temporal robustness (TRE): success AUC over 20 starts per sequence", "",
+             ("Each sequence is tracked from 20 starting frames (OTB's rule: spread over the "
+              "frames with a valid box, the last leaving at least 20 frames), each run started "
+              "on that frame's ground truth; a sequence's success curve pools the frames of its "
+              "runs. ± is the std over seeds of the mean."), "",
+             "| tracker | " + " | ".join(names) + " | mean OTB-5 | mean all | frames tracked |",
+             "|---|" + "---|" * (len(names) + 3)]
+    for row in scored:
+        tre = row["tre"]
+        spread = ("", "") if "mean_auc_std" not in tre else (
+            f" ± {tre['mean_otb5_auc_std']:.3f}", f" ± {tre['mean_auc_std']:.3f}")
+        cells = [f"{tre['auc'][n]:.3f}" if n in tre["auc"] else "–" for n in names]
+        otb = "–" if tre["mean_otb5_auc"] is None else f"{tre['mean_otb5_auc']:.3f}{spread[0]}"
+        lines.append(f"| {row['name']} | " + " | ".join(cells) +
+                     f" | {otb} | {tre['mean_auc']:.3f}{spread[1]} | {tre['tracked_frames']} |")
+    return lines
 
 
 if __name__ == "__main__":

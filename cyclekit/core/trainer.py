@@ -199,9 +199,11 @@ def evaluate_run(config: ExperimentConfig, run_dir: Path, *, method: CyclicMetho
 
 
 def load_trained_method(run_dir: str | Path, device: torch.device | str = "cpu",
+                        checkpoint: str | Path | None = None,
                         ) -> tuple[ExperimentConfig, CyclicMethod]:
     """A finished (or stopped) run's config and its method, with the weights of the checkpoint
-    its ``eval.checkpoint`` rule selects, in eval mode: for inference and figures."""
+    its ``eval.checkpoint`` rule selects (or of ``checkpoint``, a folder under the run's
+    ``checkpoints/``), in eval mode: for inference and figures."""
     from cyclekit.config import load_config
 
     run_dir = Path(run_dir)
@@ -209,8 +211,9 @@ def load_trained_method(run_dir: str | Path, device: torch.device | str = "cpu",
         raise CyclekitError(f"'{run_dir}' is not a run directory (no config.yaml in it)")
     config = load_config(run_dir / "config.yaml")
     method = build_method(config, torch.device(device))
-    state = load_checkpoint(selected_checkpoint(config, run_dir / "checkpoints"), method,
-                            fingerprint=config.fingerprint(), device=device)
+    path = Path(checkpoint) if checkpoint is not None else selected_checkpoint(
+        config, run_dir / "checkpoints")
+    state = load_checkpoint(path, method, fingerprint=config.fingerprint(), device=device)
     method.load_extra_state(state["method_extra"], device)
     return config, method.eval()
 

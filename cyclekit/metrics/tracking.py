@@ -94,14 +94,23 @@ def evaluate_sequences(protocol: TrackingProtocol | str, sequences: list[Sequenc
         per_sequence[sequence.name] = {"frames": len(sequence),
                                        **summarise(protocol, curves(protocol, scores), scores.ious)}
     return {"protocol": protocol.name, "rules": list(protocol.rules),
-            "sequences": per_sequence, "mean": _mean(protocol, per_sequence, all_scores)}
+            "sequences": per_sequence,
+            "mean": sequence_mean(protocol, per_sequence, all_scores)}
 
 
-def _mean(protocol: TrackingProtocol, per_sequence: dict, all_scores: list[FrameScores]) -> dict:
+def pool_scores(scores: list[FrameScores]) -> FrameScores:
+    """The frames of several runs or sequences as one: scores concatenated, denominators
+    added."""
+    return FrameScores(*(np.concatenate([getattr(s, f) for s in scores])
+                         for f in ("ious", "center_errors", "norm_center_errors")),
+                       denominator=sum(s.denominator for s in scores))
+
+
+def sequence_mean(protocol: TrackingProtocol, per_sequence: dict,
+                  all_scores: list[FrameScores]) -> dict:
+    """The protocol's mean over sequences: of their curves, or of all their frames pooled."""
     if protocol.sequence_mean == "pooled":
-        pooled = FrameScores(*(np.concatenate([getattr(s, f) for s in all_scores])
-                               for f in ("ious", "center_errors", "norm_center_errors")),
-                             denominator=sum(s.denominator for s in all_scores))
+        pooled = pool_scores(all_scores)
         mean = summarise(protocol, curves(protocol, pooled), pooled.ious)
     else:
         mean_curves = {}

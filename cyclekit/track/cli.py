@@ -2,6 +2,7 @@
 
     cyclekit track run ncc|RUN_DIR SEQUENCE_DIR... --out RESULTS_DIR [--device cuda]
     cyclekit track eval RESULTS_DIR --data SEQUENCES_DIR_OR_JSON --protocol pysot_otb [--out FILE]
+    cyclekit track tre ncc|RUN_DIR SEQUENCE_DIR... --protocol pysot_otb --out FILE [--segments 20]
 """
 
 from __future__ import annotations
@@ -43,6 +44,22 @@ def add_track_parser(commands) -> None:
     evaluate.add_argument("--vot-boxes", choices=VOT_CONVERSIONS, default="pysot",
                           help="rotated VOT rectangle -> axis-aligned box (default pysot)")
     evaluate.set_defaults(handler=_eval)
+
+    tre = actions.add_parser("tre", help="temporal robustness: run from several starts of "
+                                         "each sequence, score the pooled frames")
+    tre.add_argument("tracker", help="baseline name (ncc) or a trained run directory")
+    tre.add_argument("sequences", nargs="+", type=Path,
+                     help="sequence folders, folders of sequences, or pysot dataset JSON files")
+    tre.add_argument("--protocol", required=True, help=f"one of {', '.join(PROTOCOLS)}")
+    tre.add_argument("--out", type=Path, required=True, help="report path (.json, plus .md)")
+    tre.add_argument("--segments", type=int, default=20, help="starts per sequence (OTB: 20)")
+    tre.add_argument("--min-length", type=int, default=20,
+                     help="frames the last start leaves at least (OTB: 20)")
+    tre.add_argument("--vot-boxes", choices=VOT_CONVERSIONS, default="pysot",
+                     help="rotated VOT rectangle -> axis-aligned box (default pysot)")
+    tre.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
+    add_device_option(tre, note="; baselines run on the CPU")
+    tre.set_defaults(handler=_tre)
 
 
 def _sequences(paths: list[Path], vot_boxes: str):
@@ -89,4 +106,34 @@ def _eval(args) -> int:
     print(markdown_table(report), end="")
     print(json.dumps({k: report["mean"][k] for k in ("auc", "precision", "norm_precision")}))
     print(f"written: {json_path}, {md_path}")
+    return 0
+
+
+def _tre(args) -> int:
+    import torch
+
+    from cyclekit.core.inference_device import inference_device
+    from cyclekit.metrics.tracking_protocols import get_protocol
+    from cyclekit.track.evaluate import markdown_table, write_report
+    from cyclekit.track.temporal_robustness import evaluate_tre
+    from cyclekit.track.trackers import tracker_factory
+
+    get_protocol(args.protocol)
+    if args.threads is not None:
+        torch.set_num_threads(args.threads)
+    factory = tracker_factory(args.tracker, inference_device(args.device))
+    sequences = _sequences(args.sequences, args.vot_boxes)
+
+    def progress(name: str, done: int, total: int) -> None:
+        if done == total:
+            print(f"{name}: {total} runs", flush=True)
+
+    report = evaluate_tre(args.protocol, sequences, factory, args.segments, args.min_length,
+                          progress=progress)
+    json_path, md_path = write_report(
+        {"tracker": args.tracker, **report}, args.out,
+        title=f"TRE of {args.tracker}, {args.segments} starts per sequence")
+    print(markdown_table(report), end="")
+    print(f"TRE over {report['tracked_frames']} frames at {report['fps']:.1f} fps; "
+          f"written: {json_path}, {md_path}")
     return 0

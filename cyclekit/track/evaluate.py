@@ -50,12 +50,13 @@ def markdown_table(report: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_report(report: dict, out: str | Path) -> tuple[Path, Path]:
-    """``out`` as JSON and the same name with ``.md`` as Markdown, both atomically."""
+def write_report(report: dict, out: str | Path, title: str | None = None) -> tuple[Path, Path]:
+    """``out`` as JSON and the same name with ``.md`` as Markdown (headed ``title``, by default
+    the results folder), both atomically."""
     out = Path(out)
     json_path = out if out.suffix == ".json" else out.with_suffix(".json")
     atomic_write_text(json_path, json.dumps(report, indent=2) + "\n")
     md_path = json_path.with_suffix(".md")
-    atomic_write_text(md_path, f"# Tracking results: {report['results']}\n\n"
+    atomic_write_text(md_path, f"# Tracking results: {title or report['results']}\n\n"
                       + markdown_table(report))
     return json_path, md_path

@@ -6,7 +6,7 @@ import torch
 from safetensors.torch import load_file
 
 from cyclekit.config import build_config
-from cyclekit.core.trainer import evaluate_run, lr_factor, train
+from cyclekit.core.trainer import evaluate_run, load_trained_method, lr_factor, train
 from cyclekit.errors import CheckpointError, CyclekitError
 
 
@@ -116,6 +116,23 @@ def test_best_val_cycle_rule_selects_by_validation_only(tmp_path, tiny_settings)
     best = [e for e in events if e.get("event") == "best_checkpoint"]
     assert best and metrics["eval/checkpoint_step"] == best[-1]["step"]
     assert metrics["eval/checkpoint_rule"] == "best_val_cycle"
+
+
+def test_load_trained_method_takes_a_named_checkpoint(tmp_path, tiny_settings):
+    train(_config(tiny_settings), tmp_path / "run", progress=False)
+    checkpoints = tmp_path / "run" / "checkpoints"
+
+    def weights(method):
+        return {k: v.clone() for k, v in method.state_dict().items()}
+
+    _, last = load_trained_method(tmp_path / "run")
+    _, early = load_trained_method(tmp_path / "run", checkpoint=checkpoints / "step_0000003")
+    saved = load_file(str(checkpoints / "step_0000003" / "weights.safetensors"))
+    early_weights, last_weights = weights(early), weights(last)
+    assert all(torch.equal(early_weights[k], saved[k]) for k in saved)
+    assert any(not torch.equal(early_weights[k], last_weights[k]) for k in saved)
+    with pytest.raises(CheckpointError, match="incomplete"):
+        load_trained_method(tmp_path / "run", checkpoint=checkpoints / "step_0000099")
 
 
 def test_lr_schedule_is_constant_then_linear_to_zero(tiny_settings):

@@ -23,6 +23,19 @@ def test_track_run_then_eval(moving_patch, tmp_path, capsys):
     assert json.loads((tmp_path / "g.json").read_text())["protocol"] == "got10k"
 
 
+def test_track_tre_runs_from_several_starts(moving_patch, tmp_path, capsys):
+    folder, gt = moving_patch
+    out = tmp_path / "tre.json"
+    assert main(["track", "tre", "ncc", str(folder), "--protocol", "pysot_otb", "--out",
+                 str(out), "--segments", "3", "--min-length", "4", "--threads", "1"]) == 0
+    assert "| Patch |" in capsys.readouterr().out
+    report = json.loads(out.read_text())
+    assert report["evaluation"] == "tre" and report["tracker"] == "ncc"
+    assert report["sequences"]["Patch"]["starts"] == [0, 4, 8]
+    assert report["tracked_frames"] == 3 * len(gt) - 4 - 8
+    assert "TRE of ncc, 3 starts per sequence" in out.with_suffix(".md").read_text()
+
+
 def test_track_errors_are_one_line(moving_patch, tmp_path, capsys):
     folder, gt = moving_patch
     results = tmp_path / "short"
@@ -39,6 +52,10 @@ def test_track_errors_are_one_line(moving_patch, tmp_path, capsys):
          "no such sequence folder"),
         (["track", "run", "kcf", str(folder), "--out", str(tmp_path / "x")],
          "neither a baseline"),
+        (["track", "tre", "ncc", str(folder), "--protocol", "pysot_otb", "--out",
+          str(tmp_path / "t.json")], "no frame with a valid box leaves 20 frames"),
+        (["track", "tre", "ncc", str(folder), "--protocol", "pysot_otb", "--out",
+          str(tmp_path / "t.json"), "--segments", "1"], "at least 2 segments"),
     ]
     for argv, message in cases:
         assert main(argv) == 2
