@@ -12,8 +12,10 @@ point is the run the preset gives. Step 0 is the untrained network each seed sta
 This is a report of the whole path, not a selection: the checkpoint rule of every preset
 stays "last". Real sequences are scored under ``--protocol`` (pysot OTB rules), the synthetic
 clips (16 held-out clips of 60 frames from BSDS500 *test* photos, exact boxes) the same way;
-``val/cycle_box`` is the label-free validation loss the run logged at that step. Trackers run
-with one torch thread. Writes ``benchmarks/results/tracking_curves.{json,md}`` and
+``val/cycle_box`` is the label-free validation loss the run logged at that step. At
+``--tre-steps`` the trackers are also scored by TRE (20 starts per sequence, cached beside
+their boxes), which is far less sensitive to single tracking failures. Trackers run with one
+torch thread. Writes ``benchmarks/results/tracking_curves.{json,md}`` and
 ``docs/figures/tracking_curves.png``.
 """
 
@@ -37,6 +39,7 @@ from tracking_results import (
     add_common_arguments,
     score_tracker,
     train_cycletrack,
+    tre_summary,
     untrained_factory,
 )
 
@@ -65,8 +68,9 @@ def logged_validation(run_dir: Path) -> dict[int, float]:
 
 
 def score_run(preset: str, seed: int, run_dir: Path, sequences, clips, protocol: str,
-              boxes_root: Path) -> list[dict]:
-    """One point per checkpoint (step 0: the untrained network of ``seed``)."""
+              boxes_root: Path, tre_steps: tuple[int, ...] = ()) -> list[dict]:
+    """One point per checkpoint (step 0: the untrained network of ``seed``); at ``tre_steps``
+    also TRE (20 starts per sequence)."""
     validation = logged_validation(run_dir)
     points = [(0, untrained_factory(seed), boxes_root / f"untrained_seed{seed}")]
     for checkpoint in step_checkpoints(run_dir / "checkpoints"):
@@ -75,8 +79,10 @@ def score_run(preset: str, seed: int, run_dir: Path, sequences, clips, protocol:
                        boxes_root / f"{preset}_seed{seed}" / checkpoint.name))
     scored = []
     for step, factory, out in points:
-        real = score_tracker(factory, sequences, protocol, out, None)["report"]
+        run = score_tracker(factory, sequences, protocol, out, None, step in tre_steps)
+        real = run["report"]
         synthetic = evaluate_clips(factory, clips, protocol)
+        tre = tre_summary(run["tre"]) if "tre" in run else None
         scored.append({
             "step": step,
             "auc_otb5": statistics.mean(real["sequences"][s]["auc"] for s in OTB),
@@ -84,6 +90,8 @@ def score_run(preset: str, seed: int, run_dir: Path, sequences, clips, protocol:
             "auc": {name: row["auc"] for name, row in real["sequences"].items()},
             "synthetic_auc": synthetic["test/synthetic_auc"],
             "val_cycle_box": validation.get(step),
+            "tre_auc_otb5": tre["mean_otb5_auc"] if tre else None,
+            "tre_auc_all": tre["mean_auc"] if tre else None,
         })
         print(f"{preset} seed {seed} step {step}: OTB-5 AUC {scored[-1]['auc_otb5']:.3f}, "
               f"synthetic {scored[-1]['synthetic_auc']:.3f}", flush=True)
@@ -97,8 +105,9 @@ def aggregate(runs: dict[int, list[dict]]) -> list[dict]:
     for step in steps:
         at = [next(p for p in points if p["step"] == step) for points in runs.values()]
         row = {"step": step, "seeds": len(at)}
-        for key in ("auc_otb5", "auc_all", "synthetic_auc", "val_cycle_box"):
-            values = [p[key] for p in at if p[key] is not None]
+        for key in ("auc_otb5", "auc_all", "synthetic_auc", "val_cycle_box", "tre_auc_otb5",
+                    "tre_auc_all"):
+            values = [p[key] for p in at if p.get(key) is not None]
             row[key] = statistics.mean(values) if values else None
             row[f"{key}_std"] = statistics.pstdev(values) if len(values) > 1 else None
         rows.append(row)
@@ -116,6 +125,9 @@ def main() -> None:
     parser.add_argument("--no-train", action="store_true",
                         help="score only the runs (and checkpoints) that exist")
     parser.add_argument("--parallel", type=int, default=2)
+    parser.add_argument("--tre-steps", type=int, nargs="*", default=[0, 500, 1500],
+                        help="steps also scored by TRE (20 starts per sequence; ~2.5 min a "
+                             "tracker on one thread)")
     args = parser.parse_args()
     if args.every < 1 or args.parallel < 1:
         parser.error("--every and --parallel must be at least 1")
@@ -139,7 +151,7 @@ def main() -> None:
             run_dir = args.train_runs / f"{preset}_seed{seed}"
             if (run_dir / "metrics.json").is_file():
                 runs[seed] = score_run(preset, seed, run_dir, sequences, clips, args.protocol,
-                                       args.boxes)
+                                       args.boxes, tuple(args.tre_steps))
         if runs:
             methods[name] = {"preset": f"configs/tracking/{preset}.yaml", "per_seed": runs,
                              "curve": aggregate(runs)}
@@ -150,7 +162,7 @@ def main() -> None:
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "device": f"cpu ({platform.processor() or platform.machine()}, 1 torch thread)",
         "torch": torch.__version__, "protocol": args.protocol, "seeds": args.seeds,
-        "overrides": list(overrides), "checkpoint_rule": "last (every checkpoint shown; none selected)",
+        "overrides": list(overrides), "tre_steps": args.tre_steps, "checkpoint_rule": "last (every checkpoint shown; none selected)",
         "data": {"real": [s.name for s in sequences],
                  "synthetic": f"{len(clips)} held-out clips of {len(clips[0][1])} frames"},
         "methods": methods, "wall_time_s": time.perf_counter() - started,
@@ -179,15 +191,19 @@ def _markdown(result: dict) -> str:
               "Mean ± std over seeds. Real: success AUC averaged over the five OTB sequences "
               "(OTB-5) and over all six; synthetic: "
               f"{result['data']['synthetic']} (exact boxes); val/cycle_box: the label-free "
-              "validation loss the run logged."),
+              "validation loss the run logged; TRE: 20 starts per sequence, frames pooled "
+              "(OTB's temporal robustness), at steps "
+              f"{', '.join(map(str, result['tre_steps']))}."),
              (f"Total wall time {result['wall_time_s']:.0f} s (scoring "
               f"{result['scoring_wall_time_s']:.0f} s)."), "",
-             "| method | step | seeds | AUC OTB-5 | AUC all six | AUC synthetic | val/cycle_box |",
-             "|---|---|---|---|---|---|---|"]
+             ("| method | step | seeds | AUC OTB-5 | AUC all six | TRE AUC OTB-5 | TRE AUC all six "
+              "| AUC synthetic | val/cycle_box |"),
+             "|---|---|---|---|---|---|---|---|---|"]
     for name, method in result["methods"].items():
         for row in method["curve"]:
             lines.append(f"| {name} | {row['step']} | {row['seeds']} | {_cell(row, 'auc_otb5')} "
-                         f"| {_cell(row, 'auc_all')} | {_cell(row, 'synthetic_auc')} "
+                         f"| {_cell(row, 'auc_all')} | {_cell(row, 'tre_auc_otb5')} "
+                         f"| {_cell(row, 'tre_auc_all')} | {_cell(row, 'synthetic_auc')} "
                          f"| {_cell(row, 'val_cycle_box')} |")
     for name, method in result["methods"].items():
         steps = [row["step"] for row in method["curve"]]

@@ -18,9 +18,10 @@ def curves():
     return tracking_curves
 
 
-def _point(step: int, auc: float, val: float | None = None) -> dict:
+def _point(step: int, auc: float, val: float | None = None, tre: float | None = None) -> dict:
     return {"step": step, "auc_otb5": auc, "auc_all": auc - 0.01, "auc": {"David": auc},
-            "synthetic_auc": 0.85, "val_cycle_box": val}
+            "synthetic_auc": 0.85, "val_cycle_box": val, "tre_auc_otb5": tre,
+            "tre_auc_all": None if tre is None else tre + 0.01}
 
 
 def test_aggregate_keeps_the_steps_every_seed_reached(curves):
@@ -35,16 +36,19 @@ def test_aggregate_keeps_the_steps_every_seed_reached(curves):
 
 
 def test_markdown_lists_every_step_of_each_method_and_seed(curves):
-    runs = {0: [_point(0, 0.40), _point(250, 0.50, 0.3)],
-            2: [_point(0, 0.42), _point(250, 0.54, 0.2)]}
+    runs = {0: [_point(0, 0.40, tre=0.30), _point(250, 0.50, 0.3)],
+            2: [_point(0, 0.42, tre=0.34), _point(250, 0.54, 0.2)]}
     method = {"preset": "configs/tracking/cycletrack_em.yaml", "per_seed": runs,
               "curve": curves.aggregate(runs)}
     result = {"date": "2026-11-26", "overrides": ["train.checkpoint_every=250"], "seeds": [0, 2],
+              "tre_steps": [0],
               "protocol": "pysot_otb", "device": "cpu", "torch": "2.13.0",
               "checkpoint_rule": "last", "data": {"synthetic": "16 clips"},
               "wall_time_s": 10.0, "scoring_wall_time_s": 5.0, "figure": "fig.png",
               "methods": {"CycleTrack-EM": method}}
     text = curves._markdown(result)
-    assert "| CycleTrack-EM | 250 | 2 | 0.520 ± 0.020 |" in text
+    assert ("| CycleTrack-EM | 250 | 2 | 0.520 ± 0.020 | 0.510 ± 0.020 | – | – "
+            "| 0.850 ± 0.000 | 0.250 ± 0.050 |") in text
+    assert "| CycleTrack-EM | 0 | 2 | 0.410 ± 0.010 | 0.400 ± 0.010 | 0.320 ± 0.020 |" in text
     assert "| 2 | 0.420 | 0.540 |" in text
     assert "| seed | step 0 | step 250 |" in text
