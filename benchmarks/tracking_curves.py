@@ -213,6 +213,15 @@ def _markdown(result: dict) -> str:
         for seed, points in method["per_seed"].items():
             at = {p["step"]: p["auc_otb5"] for p in points}
             lines.append(f"| {seed} | " + " | ".join(f"{at[s]:.3f}" for s in steps) + " |")
+        tre_steps = [row["step"] for row in method["curve"] if row.get("tre_auc_otb5") is not None]
+        if tre_steps:
+            lines += ["", f"## {name} per seed (TRE AUC OTB-5)", "",
+                      "| seed | " + " | ".join(f"step {s}" for s in tre_steps) + " |",
+                      "|---|" + "---|" * len(tre_steps)]
+            for seed, points in method["per_seed"].items():
+                at = {p["step"]: p.get("tre_auc_otb5") for p in points}
+                lines.append(f"| {seed} | " + " | ".join(
+                    "–" if at.get(s) is None else f"{at[s]:.3f}" for s in tre_steps) + " |")
     lines += ["", f"Figure: `{result['figure']}`."]
     return "\n".join(lines) + "\n"
 

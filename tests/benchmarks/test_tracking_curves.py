@@ -52,3 +52,4 @@ def test_markdown_lists_every_step_of_each_method_and_seed(curves):
     assert "| CycleTrack-EM | 0 | 2 | 0.410 ± 0.010 | 0.400 ± 0.010 | 0.320 ± 0.020 |" in text
     assert "| 2 | 0.420 | 0.540 |" in text
     assert "| seed | step 0 | step 250 |" in text
+    assert "## CycleTrack-EM per seed (TRE AUC OTB-5)" in text and "| 2 | 0.340 |" in text
