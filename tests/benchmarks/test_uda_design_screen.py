@@ -1,0 +1,57 @@
+"""benchmarks/uda_design_screen.py: the selection rule and the report."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+sys.path.insert(0, str(BENCHMARKS))
+
+import uda_design_screen
+from preset_runs import summarize
+
+
+def _run(task: str, row: str, seed: int, metrics: dict) -> dict:
+    return {"task": task, "row": row, "seed": seed, "method": "cdlm", "strategy": "alternating",
+            "run_wall_time_s": 300.0, "device": "cpu", "metrics": metrics}
+
+
+def _summary(scores: dict[str, list[float]]) -> dict:
+    runs = [_run("dev", name, seed, {"dev_acc": value})
+            for name, values in scores.items() for seed, value in enumerate(values)]
+    return summarize(runs, "task")["dev"]
+
+
+def test_select_takes_the_highest_mean_and_the_shipped_preset_wins_ties():
+    assert uda_design_screen.select(_summary(
+        {"shipped": [0.7, 0.5], "latent_128": [0.65, 0.65], "adversarial_3": [0.9, 0.1]})) == "latent_128"
+    assert uda_design_screen.select(_summary({"latent_128": [0.6], "shipped": [0.6]})) == "shipped"
+    assert uda_design_screen.select({}) is None
+
+
+def test_report_lists_every_variant_with_its_seeds_and_the_confirmation():
+    screen = [_run("dev", "shipped", 0, {"dev_acc": 0.70, "target_acc": 0.69}),
+              _run("dev", "shipped", 1, {"dev_acc": 0.40, "target_acc": 0.41}),
+              _run("dev", "decoder_lr_1e-3", 1, {"dev_acc": 0.66}),
+              _run("dev", "decoder_lr_1e-3", 0, {"dev_acc": 0.72})]
+    confirm = [_run("mnist_usps", "decoder_lr_1e-3", seed, {"target_acc": value})
+               for seed, value in ((0, 0.91), (1, 0.95))]
+    variants = {name: {"overrides": overrides, "why": why}
+                for name, (overrides, why) in uda_design_screen.VARIANTS.items()}
+    result = {"date": "today", "device": "cpu", "torch": "2", "checkpoint_rule": "last",
+              "dev_task": {"preset": "p.yaml", "override": "data.target=semeion", "score": "all"},
+              "seeds": [0, 1], "overrides": [], "selection_rule": "rule",
+              "selected": "decoder_lr_1e-3", "confirmed_variant": "decoder_lr_1e-3",
+              "variants": variants, "screen": screen,
+              "screen_summary": summarize(screen, "task")["dev"], "confirm_seeds": [0, 1],
+              "confirm_summary": summarize(confirm, "task"),
+              "shipped_table2": {"mnist_usps": {"mean": 0.902, "std": 0.031, "n": 3}},
+              "cpu_cost": {"steps": 10, "device": "cpu", "s_per_step": {"shipped": 0.2}}}
+    table = uda_design_screen._markdown(result)
+    assert ("| shipped | – | the preset as shipped (Table 2) | 0.550 ± 0.212 | 0.700 / 0.400 | – "
+            "| 0.550 ± 0.198 | 0.200 |") in table
+    assert "| decoder_lr_1e-3 | model.decoder_lr=0.001 |" in table
+    assert "0.690 ± 0.042 | 0.720 / 0.660 |" in table
+    assert "| latent_128 | model.latent_dim=128 |" in table and "| – | – | – | – | – |" in table
+    assert "| mnist_usps | 0.902 ± 0.031 | 0.930 ± 0.028 | – |" in table
