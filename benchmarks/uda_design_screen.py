@@ -220,7 +220,8 @@ def _cell(stats: dict | None, digits: int = 3) -> str:
 def _markdown(result: dict) -> str:
     summary, costs = result["screen_summary"], result["cpu_cost"].get("s_per_step", {})
     lines = [f"# CDLM design screen on a development task ({result['date']})", "",
-             f"Device: {result['device']}; torch {result['torch']}. Development task: "
+             f"Device: {result['device']}; report written with torch {result['torch']}. "
+             f"Development task: "
              f"`{result['dev_task']['preset']}` with `{result['dev_task']['override']}` "
              f"(MNIST → Semeion); dev score: {result['dev_task']['score']}. Seeds "
              f"{result['seeds']}, mean ± std; checkpoint rule {result['checkpoint_rule']}"
