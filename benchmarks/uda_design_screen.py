@@ -28,9 +28,17 @@ import json
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
+from types import SimpleNamespace
 
 import torch
-from preset_runs import describe_device, read_run, run_dir, run_preset, summarize
+from preset_runs import (
+    describe_device,
+    read_run,
+    run_dir,
+    run_preset,
+    stale_run,
+    summarize,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 PRESETS = ROOT / "configs" / "uda"
@@ -82,7 +90,7 @@ def main() -> None:
         return
 
     screen_jobs = [("dev", variant, seed) for seed in args.seeds for variant in args.variants]
-    _run(screen_jobs, args, lambda job: (DEV_PRESET, [DEV_TARGET, *VARIANTS[job[1]][0]]))
+    _run(screen_jobs, args)
     screen = [run for run in (_collect(job, args) for job in screen_jobs) if run]
     for run in screen:
         run["metrics"].update(_dev_scores(run_dir(args.runs_dir, *run["key"])))
@@ -91,8 +99,7 @@ def main() -> None:
     chosen = args.confirm_variant or selected
     confirm_jobs = [(task, chosen, seed) for seed in args.confirm_seeds
                     for task in args.confirm_tasks] if chosen and chosen != SHIPPED else []
-    _run(confirm_jobs, args,
-         lambda job: (PRESETS / f"{job[0]}_cdlm.yaml", VARIANTS[job[1]][0]))
+    _run(confirm_jobs, args)
     confirm = [run for run in (_collect(job, args) for job in confirm_jobs) if run]
     result = {
         "benchmark": "uda_design_screen",
@@ -125,14 +132,22 @@ def select(summary: dict) -> str | None:
     return SHIPPED if scores.get(SHIPPED) == best else max(scores, key=scores.get)
 
 
-def _run(jobs: list[tuple], args, preset_and_overrides) -> None:
+def _preset_and_overrides(job: tuple[str, str, int], args) -> tuple[Path, list[str]]:
+    """A job's preset and overrides: the dev task's or a Table 2 task's CDLM preset, the
+    variant's change and this call's ``--set``."""
+    task, variant, _ = job
+    if task == "dev":
+        return DEV_PRESET, [DEV_TARGET, *VARIANTS[variant][0], *args.overrides]
+    return PRESETS / f"{task}_cdlm.yaml", [*VARIANTS[variant][0], *args.overrides]
+
+
+def _run(jobs: list[tuple], args) -> None:
     if args.report_only or not jobs:
         return
 
     def one(job):
-        preset, overrides = preset_and_overrides(job)
-        return run_preset(preset, run_dir(args.runs_dir, *job), job[2],
-                          [*overrides, *args.overrides])
+        preset, overrides = _preset_and_overrides(job, args)
+        return run_preset(preset, run_dir(args.runs_dir, *job), job[2], overrides)
 
     with ThreadPoolExecutor(max_workers=args.parallel) as pool:
         for line in pool.map(one, jobs):
@@ -140,7 +155,15 @@ def _run(jobs: list[tuple], args, preset_and_overrides) -> None:
 
 
 def _collect(job: tuple[str, str, int], args) -> dict | None:
-    run = read_run(run_dir(args.runs_dir, *job))
+    """A finished run; one trained from another version of its preset (or other overrides)
+    is reported and left out, as in ``uda_results.py``."""
+    out = run_dir(args.runs_dir, *job)
+    preset, overrides = _preset_and_overrides(job, args)
+    if stale_run(preset, out, job[2], overrides):
+        print(f"{'/'.join(map(str, job))}: {out} was trained from another version of its "
+              "preset; delete it or pass another --runs-dir", flush=True)
+        return None
+    run = read_run(out)
     if run is None:
         return None
     task, variant, seed = job
@@ -159,19 +182,18 @@ def _dev_scores(trained: Path) -> dict[str, float]:
         return json.loads(cached.read_text())
     from cyclekit.core.atomic import atomic_write_text
     from cyclekit.core.trainer import load_trained_method
-    from cyclekit.methods.uda_eval import apply
+    from cyclekit.methods.uda_eval import accuracy
 
     if not (trained / "checkpoints").is_dir():
         return {}
     config, method = load_trained_method(trained)
     target = method.load_data(config).y
-    images = torch.cat([target.train.images, target.val.images, target.test.images])
-    labels = torch.cat([target.train.labels, target.val.labels, target.test.labels])
-    scores = {"dev_count": float(len(labels))}
-    for key, classify in (("dev_acc", method.classify), ("dev_acc_feature",
-                                                         method.classify_features)):
-        predicted = apply(classify, images, method, "cpu").argmax(dim=1)
-        scores[key] = float((predicted == labels).float().mean())
+    splits = (target.train, target.val, target.test)
+    every = SimpleNamespace(images=torch.cat([split.images for split in splits]),
+                            labels=torch.cat([split.labels for split in splits]))
+    scores = {"dev_count": float(len(every.labels)),
+              "dev_acc": accuracy(method.classify, every, method, "cpu"),
+              "dev_acc_feature": accuracy(method.classify_features, every, method, "cpu")}
     atomic_write_text(cached, json.dumps(scores) + "\n")
     return scores
 
