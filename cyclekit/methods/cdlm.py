@@ -56,6 +56,7 @@ from cyclekit.nets.gradient_reversal import reversal_coefficient
 from cyclekit.nets.lenet import LeNetClassifier, LeNetTrunk
 
 MIN_STD = 1e-6
+CODES = ("vector", "spatial")
 
 
 @dataclass
@@ -66,7 +67,11 @@ class CDLMModelConfig:
     cross-entropies (the paper leaves them open). ``classify_generations`` also trains the
     task classifier on the generations x~_s, whose cross-entropy then reaches the encoder and
     decoder; off, it sees real source images only and D(g1 h + g2 eps) is shaped by L_c alone
-    (the paper's "jointly learned" classifier allows both readings)."""
+    (the paper's "jointly learned" classifier allows both readings). ``code``: ``vector``
+    codes of ``latent_dim`` values, or ``spatial`` codes of ``code_channels`` maps at a quarter
+    of the image size (UNIT's convolutional latent; W, W_h are then 1x1 convolutions on the
+    trunk's unstrided last map and the decoder starts with a conv3x3), flattened wherever a
+    vector is needed (the discriminator, the feature classifier, the KL)."""
 
     modulation: str = "full"
     gamma1: float = 1.0
@@ -93,11 +98,14 @@ class CDLMModelConfig:
     encoder_steps: int = 1
     decoder_steps: int = 1
     classify_generations: bool = field(default=True, metadata=ADDED_LATER)
+    code: str = field(default="vector", metadata=ADDED_LATER)
+    code_channels: int = field(default=8, metadata=ADDED_LATER)
 
     def validate(self) -> None:
         check_choice("model.modulation", self.modulation, MODULATIONS)
+        check_choice("model.code", self.code, CODES)
         for key in ("latent_dim", "width", "decoder_width", "classifier_width",
-                    "classifier_feature_dim", "discriminator_hidden", "decoder_lr",
+                    "classifier_feature_dim", "discriminator_hidden", "decoder_lr", "code_channels",
                     "encoder_steps", "decoder_steps"):
             check_positive(f"model.{key}", getattr(self, key))
         for key in ("gamma1", "gamma2", "lambda1", "lambda2", "beta1", "beta2",
@@ -119,18 +127,36 @@ def squared_error(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
 
 
 class Encoder(nn.Module):
-    """E_phi: LeNet trunk h', then mu, log sigma and h = sigmoid(W_h h' + b_h)."""
+    """E_phi: LeNet trunk h', then mu, log sigma and h = sigmoid(W_h h' + b_h).
 
-    def __init__(self, channels: int, image_size: int, latent_dim: int, width: int):
+    With ``code_channels`` the code is convolutional: the trunk keeps its (4w, s, s) map, W and
+    W_h are 1x1 convolutions to ``code_channels`` maps, and the codes are flattened.
+    ``code_size`` is the length of mu, sigma and h.
+    """
+
+    def __init__(self, channels: int, image_size: int, latent_dim: int, width: int,
+                 code_channels: int | None = None):
         super().__init__()
-        self.trunk = LeNetTrunk(channels, image_size, width)
-        self.mu = nn.Linear(self.trunk.out_features, latent_dim)
-        self.log_sigma = nn.Linear(self.trunk.out_features, latent_dim)
-        self.h = nn.Linear(self.trunk.out_features, latent_dim)
+        spatial = code_channels is not None
+        self.trunk = LeNetTrunk(channels, image_size, width, spatial=spatial)
+        if spatial:
+            side = self.trunk.out_shape[1]
+            self.code_size = code_channels * side * side
+        else:
+            self.code_size = latent_dim
+
+        def head() -> nn.Module:
+            if spatial:
+                return nn.Sequential(nn.Conv2d(self.trunk.out_shape[0], code_channels, 1),
+                                     nn.Flatten())
+            return nn.Linear(self.trunk.out_features, latent_dim)
+
+        self.mu, self.log_sigma, self.h = head(), head(), head()
 
     def forward(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        flat = self.trunk(images)
-        return self.mu(flat), self.log_sigma(flat).exp(), torch.sigmoid(self.h(flat))
+        features = self.trunk(images)
+        return (self.mu(features), self.log_sigma(features).exp(),
+                torch.sigmoid(self.h(features)))
 
 
 @register_method
@@ -141,11 +167,14 @@ class CDLM(UDAMethod):
     def __init__(self, config):
         super().__init__(config)
         model, data = config.model, config.data
-        self.encoder = Encoder(data.channels, data.image_size, model.latent_dim, model.width)
-        self.decoder = ConvDecoder(model.latent_dim, data.channels, data.image_size,
-                                   model.decoder_width)
-        self.discriminator = DomainDiscriminator(model.latent_dim, model.discriminator_hidden)
-        self.feature_classifier = nn.Linear(model.latent_dim, data.num_classes)
+        code_channels = model.code_channels if model.code == "spatial" else None
+        self.encoder = Encoder(data.channels, data.image_size, model.latent_dim, model.width,
+                               code_channels)
+        code_size = self.encoder.code_size
+        self.decoder = ConvDecoder(code_size, data.channels, data.image_size,
+                                   model.decoder_width, code_channels=code_channels)
+        self.discriminator = DomainDiscriminator(code_size, model.discriminator_hidden)
+        self.feature_classifier = nn.Linear(code_size, data.num_classes)
         self.classifier = LeNetClassifier(data.channels, data.image_size, data.num_classes,
                                           width=model.classifier_width,
                                           feature_dim=model.classifier_feature_dim)
@@ -154,7 +183,7 @@ class CDLM(UDAMethod):
         # One fixed draw of eps for inference, shared by every image: a prediction never
         # depends on which other images are in the batch (the paper keeps eps in evaluation).
         self.register_buffer("inference_noise", torch.randn(
-            model.latent_dim, generator=torch.Generator().manual_seed(cdlm_eval.NOISE_SEED)))
+            code_size, generator=torch.Generator().manual_seed(cdlm_eval.NOISE_SEED)))
 
     def encode_pair(self, x: torch.Tensor, y: torch.Tensor) -> dict[str, torch.Tensor]:
         """h_s, h_t and the modulated codes' means and stds, source and target in one pass

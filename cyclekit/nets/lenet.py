@@ -11,19 +11,26 @@ class LeNetTrunk(nn.Module):
     """conv5x5(w)-BN-ReLU-pool, conv5x5(2w)-BN-ReLU-pool, conv3x3/2(4w)-BN-ReLU, flatten.
 
     At 28 px the map is 4 x 4 (7 -> 4 by the strided conv), at 32 px also 4 x 4; ``out_features``
-    is the length of the flattened activations h' of the last convolution.
+    is the length of the flattened activations h' of the last convolution. ``spatial=True``
+    keeps the map instead: the last convolution is unstrided and not flattened, so the output
+    is (4w, s, s) with s = image_size / 4 (``out_shape``).
     """
 
-    def __init__(self, in_channels: int, image_size: int, width: int = 32):
+    def __init__(self, in_channels: int, image_size: int, width: int = 32, *,
+                 spatial: bool = False):
         super().__init__()
-        self.layers = nn.Sequential(
+        layers = [
             nn.Conv2d(in_channels, width, 5, padding=2, bias=False), nn.BatchNorm2d(width),
             nn.ReLU(inplace=True), nn.MaxPool2d(2),
             nn.Conv2d(width, 2 * width, 5, padding=2, bias=False), nn.BatchNorm2d(2 * width),
             nn.ReLU(inplace=True), nn.MaxPool2d(2),
-            nn.Conv2d(2 * width, 4 * width, 3, stride=2, padding=1, bias=False),
-            nn.BatchNorm2d(4 * width), nn.ReLU(inplace=True), nn.Flatten())
-        side = (image_size // 4 + 1) // 2
+            nn.Conv2d(2 * width, 4 * width, 3, stride=1 if spatial else 2, padding=1, bias=False),
+            nn.BatchNorm2d(4 * width), nn.ReLU(inplace=True)]
+        side = image_size // 4 if spatial else (image_size // 4 + 1) // 2
+        if not spatial:
+            layers.append(nn.Flatten())
+        self.layers = nn.Sequential(*layers)
+        self.out_shape = (4 * width, side, side)
         self.out_features = 4 * width * side * side
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:

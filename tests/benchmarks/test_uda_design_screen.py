@@ -30,19 +30,22 @@ def test_select_takes_the_highest_mean_and_the_shipped_preset_wins_ties():
     assert uda_design_screen.select({}) is None
 
 
-def test_report_lists_every_variant_with_its_seeds_and_the_confirmation():
+def test_report_lists_every_variant_with_its_seeds_and_every_confirmation():
     screen = [_run("dev", "shipped", 0, {"dev_acc": 0.70, "target_acc": 0.69}),
               _run("dev", "shipped", 1, {"dev_acc": 0.40, "target_acc": 0.41}),
               _run("dev", "decoder_lr_1e-3", 1, {"dev_acc": 0.66}),
               _run("dev", "decoder_lr_1e-3", 0, {"dev_acc": 0.72})]
+    screen[2]["device"] = screen[3]["device"] = "cuda"
     confirm = [_run("mnist_usps", "decoder_lr_1e-3", seed, {"target_acc": value})
                for seed, value in ((0, 0.91), (1, 0.95))]
+    confirm.append(_run("usps_mnist", "spatial_code", 0, {"target_acc": 0.97}))
     variants = {name: {"overrides": overrides, "why": why}
                 for name, (overrides, why) in uda_design_screen.VARIANTS.items()}
     result = {"date": "today", "device": "cpu", "torch": "2", "checkpoint_rule": "last",
               "dev_task": {"preset": "p.yaml", "override": "data.target=semeion", "score": "all"},
               "seeds": [0, 1], "overrides": [], "selection_rule": "rule",
-              "selected": "decoder_lr_1e-3", "confirmed_variant": "decoder_lr_1e-3",
+              "selected": "spatial_code",
+              "confirmed_variants": ["decoder_lr_1e-3", "spatial_code"],
               "variants": variants, "screen": screen,
               "screen_summary": summarize(screen, "task")["dev"], "confirm_seeds": [0, 1],
               "confirm_summary": summarize(confirm, "task"),
@@ -55,3 +58,6 @@ def test_report_lists_every_variant_with_its_seeds_and_the_confirmation():
     assert "0.690 ± 0.042 | 0.720 / 0.660 |" in table
     assert "| latent_128 | model.latent_dim=128 |" in table and "| – | – | – | – | – |" in table
     assert "| mnist_usps | 0.902 ± 0.031 | 0.930 ± 0.028 | – |" in table
+    assert "Trained on: shipped: cpu; decoder_lr_1e-3: cuda." in table
+    spatial = table[table.index("## spatial_code on Table 2 tasks"):]
+    assert "| usps_mnist | – | 0.970 | – |" in spatial and "mnist_usps" not in spatial

@@ -9,6 +9,7 @@ import torch
 from cyclekit.config import build_config
 from cyclekit.core.strategy import build_strategy
 from cyclekit.core.trainer import build_method
+from cyclekit.errors import ConfigError
 from cyclekit.methods.cdlm import gaussian_kl
 from cyclekit.methods.cdlm_modulation import modulate
 from tests.conftest import TINY_UDA
@@ -101,8 +102,10 @@ def test_without_classify_generations_the_task_loss_never_reaches_the_generation
         task, list(on.decoder.parameters()), allow_unused=True))
 
 
-def test_alternating_training_lowers_the_losses_on_a_tiny_problem():
-    config = _tiny(latent_dim=16, width=8, decoder_width=8, classifier_width=8)
+@pytest.mark.parametrize("code", ["vector", "spatial"])
+def test_alternating_training_lowers_the_losses_on_a_tiny_problem(code):
+    config = _tiny(latent_dim=16, width=8, decoder_width=8, classifier_width=8, code=code,
+                   code_channels=2)
     torch.manual_seed(0)
     method = build_method(config, torch.device("cpu"))
     players = make_players(method, lr=0.01)
@@ -116,6 +119,19 @@ def test_alternating_training_lowers_the_losses_on_a_tiny_problem():
 
     for key in ("decoder/reconstruction", "encoder/feature_task"):
         assert mean(key, history[-20:]) < 0.8 * mean(key, history[:20]), key
+
+
+def test_spatial_code_has_code_channels_maps_at_a_quarter_of_the_image_size():
+    config = _tiny(code="spatial", code_channels=3)
+    method = build_method(config, torch.device("cpu"))
+    images = method.load_data(config).y.test.images[:5]  # 16 px
+    mu, sigma, h = method.encoder(images)
+    assert mu.shape == sigma.shape == h.shape == (5, 3 * 4 * 4)
+    assert method.inference_noise.shape == (3 * 4 * 4,)
+    assert method.classify(images).shape == (5, 10)
+    assert method.classify_features(images).shape == (5, 10)
+    with pytest.raises(ConfigError, match="model.code"):
+        _tiny(code="grid")
 
 
 def test_inference_is_deterministic_and_per_image():
