@@ -273,10 +273,11 @@ def _markdown(result: dict) -> str:
                      f"{_cell(metrics.get('dev_acc'))} | {by_seed} | "
                      f"{_cell(metrics.get('dev_acc_feature'))} | "
                      f"{_cell(metrics.get('target_acc'))} | {cost} |")
-    trained_on: dict[str, list[str]] = {}
-    for run in sorted(result["screen"], key=lambda run: list(result["variants"]).index(run["row"])):
-        names = trained_on.setdefault(run["device"], [])
-        names += [] if run["row"] in names else [run["row"]]
+    trained_on: dict[str, dict[str, None]] = {}  # device -> variants, in table order
+    for name in result["variants"]:
+        for run in result["screen"]:
+            if run["row"] == name:
+                trained_on.setdefault(run["device"], {})[name] = None
     lines += ["", "Trained on: " + "; ".join(f"{', '.join(names)}: {device}"
                                               for device, names in trained_on.items()) + "."]
     if costs:
