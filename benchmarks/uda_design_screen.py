@@ -15,7 +15,9 @@ screen is transductive, as UDA is). The variant with the highest mean dev score 
 is selected by that rule alone (the shipped preset wins ties) and, with ``--confirm-tasks``, is
 trained on those Table 2 tasks' CDLM presets with the same overrides, where target labels are
 read only by the final test score; the shipped presets' Table 2 numbers come from
-``benchmarks/results/uda.json``. Runs are resumable (``preset_runs``). ``--cpu-cost STEPS``
+``benchmarks/results/uda.json``. Runs are resumable (``preset_runs``), and a run recorded in
+the earlier ``uda_design_screen.json`` is kept from there (neither trained nor collected
+again) while its preset and variant are unchanged, so rounds can run on different machines. ``--cpu-cost STEPS``
 times STEPS training steps of every variant on this machine's CPU, one run at a time, and
 keeps the seconds per step in the report (the issue's budget is 15 minutes per run on a
 2-core CPU). Writes ``benchmarks/results/uda_design_screen.{json,md}``.
@@ -33,6 +35,7 @@ from types import SimpleNamespace
 import torch
 from preset_runs import (
     describe_device,
+    matches_preset,
     read_run,
     run_dir,
     run_preset,
@@ -59,6 +62,15 @@ VARIANTS = {  # name -> (overrides, why it might matter)
                                                      "none)")),
     "spatial_code": (["model.code=spatial"], ("UNIT's convolutional latent: h, mu, sigma as 8 "
                                               "maps of 7 x 7, a local decoder (second round)")),
+    "encoder_likelihood_1e-2": (["model.lambda1=0.01", "model.lambda2=0.01"], (
+        "the likelihood's scale: lambda1 = lambda2 = 1e-2 instead of 1e-4, so the encoder feels "
+        "the VAE terms (third round)")),
+    "encoder_width_64": (["model.width=64"], "UNIT's encoder widths 64-128-256 (third round)"),
+    "runners_up_combined": (["model.width=32", "model.latent_dim=128",
+                             "model.discriminator_hidden=1024"],
+                            "the first round's three runners-up together (third round)"),
+    "precision_fp32": (["train.precision=32-true"], ("fp32 instead of the bf16 autocast adopted "
+                                                     "for CPU speed (third round)")),
 }
 CONFIRM_TASKS = ("mnist_usps", "usps_mnist", "mnist_mnistm", "fashion_fashionm")
 
@@ -95,22 +107,32 @@ def main() -> None:
         _write(args.out, earlier)
         return
 
-    screen_jobs = [("dev", variant, seed) for seed in args.seeds for variant in args.variants]
+    # Runs recorded in an earlier report are taken from it (their folders may be on another
+    # machine or gone), neither trained nor collected again.
+    earlier_screen = _earlier_runs(earlier.get("screen", []), args)
+    earlier_confirm = _earlier_runs(earlier.get("confirm", []), args)
+    recorded = {tuple(run["key"]) for run in earlier_screen + earlier_confirm}
+    screen_jobs = [("dev", variant, seed) for seed in args.seeds for variant in args.variants
+                   if ("dev", variant, seed) not in recorded]
     _run(screen_jobs, args)
     screen = [run for run in (_collect(job, args) for job in screen_jobs) if run]
     for run in screen:
         run["metrics"].update(_dev_scores(run_dir(args.runs_dir, *run["key"])))
+    screen = earlier_screen + screen
     screen_summary = summarize(screen, "task").get("dev", {})
     selected = select(screen_summary)
     chosen = args.confirm_variant or selected
     confirm_jobs = [(task, chosen, seed) for seed in args.confirm_seeds
-                    for task in args.confirm_tasks] if chosen and chosen != SHIPPED else []
+                    for task in args.confirm_tasks
+                    if (task, chosen, seed) not in recorded] if chosen and chosen != SHIPPED else []
     _run(confirm_jobs, args)
     # Every variant confirmed so far (one per screening round) stays in the report.
-    confirm = [run for run in (_collect((task, variant, seed), args)
-                               for variant in args.variants if variant != SHIPPED
-                               for seed in args.confirm_seeds for task in args.confirm_tasks)
-               if run]
+    confirm = earlier_confirm + [
+        run for run in (_collect((task, variant, seed), args)
+                        for variant in args.variants if variant != SHIPPED
+                        for seed in args.confirm_seeds for task in args.confirm_tasks
+                        if (task, variant, seed) not in recorded) if run]
+    shown = {run["row"] for run in screen} | set(args.variants)
     result = {
         "benchmark": "uda_design_screen",
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -119,7 +141,7 @@ def main() -> None:
         "dev_task": {"preset": str(DEV_PRESET.relative_to(ROOT)), "override": DEV_TARGET,
                      "score": "x~_ts accuracy on all Semeion images (train + test splits)"},
         "variants": {name: {"overrides": VARIANTS[name][0], "why": VARIANTS[name][1]}
-                     for name in args.variants},
+                     for name in VARIANTS if name in shown},
         "selection_rule": "highest mean dev score over seeds; the shipped preset wins ties",
         "selected": selected,
         "confirmed_variants": sorted({run["row"] for run in confirm},
@@ -142,6 +164,24 @@ def select(summary: dict) -> str | None:
         return None
     best = max(scores.values())
     return SHIPPED if scores.get(SHIPPED) == best else max(scores, key=scores.get)
+
+
+def _earlier_runs(earlier: list[dict], args) -> list[dict]:
+    """The runs of an earlier report, each as it was recorded; a run whose config is not what
+    its preset, variant and this call's overrides give now is dropped (and so trained again)."""
+    kept = []
+    for run in earlier:
+        job = tuple(run.get("key") or ())
+        if len(job) != 3 or job[1] not in VARIANTS:
+            continue
+        preset, overrides = _preset_and_overrides(job, args)
+        if not isinstance(run.get("config"), dict) or not matches_preset(
+                preset, job[2], run["config"], overrides):
+            print(f"{'/'.join(map(str, job))}: dropped from the earlier report, its preset, "
+                  "variant or the overrides changed since it ran", flush=True)
+            continue
+        kept.append(run)
+    return kept
 
 
 def _preset_and_overrides(job: tuple[str, str, int], args) -> tuple[Path, list[str]]:
@@ -284,10 +324,11 @@ def _markdown(result: dict) -> str:
         lines += ["", (f"CPU s / step: {result['cpu_cost']['steps']} steps of each variant, one "
                   f"run at a time, on {result['cpu_cost']['device']}.")]
     for chosen in result["confirmed_variants"]:
+        devices = sorted({run["device"] for run in result["confirm"] if run["row"] == chosen})
         lines += ["", f"## {chosen} on Table 2 tasks (target test accuracy, x~_ts)", "",
-                  (f"Seeds {result['confirm_seeds']}. Shipped: the Table 2 CDLM row of "
-                  "`uda.json` (CPU)."), "", "| task | shipped | " + chosen + " | features |",
-                  "|---|---|---|---|"]
+                  (f"Seeds {result['confirm_seeds']}, trained on {'; '.join(devices)}. Shipped: "
+                  "the Table 2 CDLM row of `uda.json` (CPU)."), "",
+                  "| task | shipped | " + chosen + " | features |", "|---|---|---|---|"]
         for task, rows in result["confirm_summary"].items():
             if chosen not in rows:
                 continue

@@ -48,7 +48,7 @@ def test_report_lists_every_variant_with_its_seeds_and_every_confirmation():
               "confirmed_variants": ["decoder_lr_1e-3", "spatial_code"],
               "variants": variants, "screen": screen,
               "screen_summary": summarize(screen, "task")["dev"], "confirm_seeds": [0, 1],
-              "confirm_summary": summarize(confirm, "task"),
+              "confirm": confirm, "confirm_summary": summarize(confirm, "task"),
               "shipped_table2": {"mnist_usps": {"mean": 0.902, "std": 0.031, "n": 3}},
               "cpu_cost": {"steps": 10, "device": "cpu", "s_per_step": {"shipped": 0.2}}}
     table = uda_design_screen._markdown(result)
@@ -61,3 +61,23 @@ def test_report_lists_every_variant_with_its_seeds_and_every_confirmation():
     assert "Trained on: shipped: cpu; decoder_lr_1e-3: cuda." in table
     spatial = table[table.index("## spatial_code on Table 2 tasks"):]
     assert "| usps_mnist | – | 0.970 | – |" in spatial and "mnist_usps" not in spatial
+    assert "Seeds [0, 1], trained on cpu." in spatial
+
+
+def test_runs_of_an_earlier_report_are_kept_while_their_preset_and_variant_are_unchanged():
+    from types import SimpleNamespace
+
+    from cyclekit.config import load_config
+
+    def recorded(variant: str, seed: int, extra: tuple[str, ...] = ()) -> dict:
+        overrides = [f"seed={seed}", uda_design_screen.DEV_TARGET,
+                     *uda_design_screen.VARIANTS[variant][0], *extra]
+        config = load_config(uda_design_screen.DEV_PRESET, overrides).to_dict()
+        return {**_run("dev", variant, seed, {"dev_acc": 0.5}), "key": ["dev", variant, seed],
+                "config": config}
+
+    kept = recorded("latent_128", 0, ("train.accelerator=cuda",))  # where it ran is no change
+    changed = recorded("latent_128", 1, ("model.width=8",))
+    unknown = {**recorded("shipped", 0), "key": ["dev", "no_such_variant", 0]}
+    args = SimpleNamespace(overrides=[])
+    assert uda_design_screen._earlier_runs([kept, changed, unknown], args) == [kept]
