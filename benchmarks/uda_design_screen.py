@@ -19,7 +19,8 @@ read only by the final test score; the shipped presets' Table 2 numbers come fro
 the earlier ``uda_design_screen.json`` is kept from there (neither trained nor collected
 again) while its preset and variant are unchanged, so rounds can run on different machines. ``--cpu-cost STEPS``
 times STEPS training steps of every variant on this machine's CPU, one run at a time, and
-keeps the seconds per step in the report (the issue's budget is 15 minutes per run on a
+keeps the seconds per step of each call in the report, with each variant's ratio to the
+shipped preset timed in the same call (the issue's budget is 15 minutes per run on a
 2-core CPU). Writes ``benchmarks/results/uda_design_screen.{json,md}``.
 """
 
@@ -101,8 +102,8 @@ def main() -> None:
     if args.cpu_cost:
         measured = _cpu_cost(args.variants, args.cpu_cost, args.runs_dir / "cpu_cost")
         kept = earlier.get("cpu_cost", {})
-        if kept.get("steps") == args.cpu_cost:  # variants timed by an earlier call stay
-            measured["s_per_step"] = {**kept["s_per_step"], **measured["s_per_step"]}
+        if (kept.get("steps"), kept.get("device")) == (measured["steps"], measured["device"]):
+            measured["calls"] = kept["calls"] + measured["calls"]  # earlier calls stay
         earlier["cpu_cost"] = measured
         _write(args.out, earlier)
         return
@@ -250,8 +251,9 @@ def _dev_scores(trained: Path) -> dict[str, float]:
     return scores
 
 
-def _cpu_cost(variants: list[str], steps: int, folder: Path) -> dict[str, float]:
-    """Seconds per training step of each variant on this CPU (one run at a time)."""
+def _cpu_cost(variants: list[str], steps: int, folder: Path) -> dict:
+    """Seconds per training step of each variant on this CPU (one run at a time), as one call
+    of ``calls``: compare variants with the shipped preset timed in the same call."""
     costs = {}
     timing = [f"train.steps={steps}", "train.eval_every=1000000",
               "train.checkpoint_every=1000000", "train.sample_every=1000000"]
@@ -261,7 +263,21 @@ def _cpu_cost(variants: list[str], steps: int, folder: Path) -> dict[str, float]
         metrics = json.loads((out / "metrics.json").read_text())
         costs[name] = metrics["train/wall_time_s"] / steps
         print(f"{name}: {costs[name]:.3f} s / step", flush=True)
-    return {"steps": steps, "device": describe_device([], 1), "s_per_step": costs}
+    when = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return {"steps": steps, "device": describe_device([], 1),
+            "calls": [{"date": when, "s_per_step": costs}]}
+
+
+def cost_cells(cpu_cost: dict) -> dict[str, str]:
+    """Per variant, its seconds per step from the latest call that timed it and, where that
+    call also timed the shipped preset, the ratio to it ("0.263 (1.48×)")."""
+    cells = {}
+    for call in cpu_cost.get("calls", []):
+        times = call["s_per_step"]
+        for name, seconds in times.items():
+            ratio = f" ({seconds / times[SHIPPED]:.2f}×)" if SHIPPED in times else ""
+            cells[name] = f"{seconds:.3f}{ratio}"
+    return cells
 
 
 def _shipped_table2(path: Path, tasks: list[str]) -> dict:
@@ -292,7 +308,7 @@ def _cell(stats: dict | None, digits: int = 3) -> str:
 
 
 def _markdown(result: dict) -> str:
-    summary, costs = result["screen_summary"], result["cpu_cost"].get("s_per_step", {})
+    summary, costs = result["screen_summary"], cost_cells(result["cpu_cost"])
     lines = [f"# CDLM design screen on a development task ({result['date']})", "",
              f"Device: {result['device']}; report written with torch {result['torch']}. "
              f"Development task: "
@@ -308,7 +324,7 @@ def _markdown(result: dict) -> str:
         by_seed = " / ".join(f"{run['metrics']['dev_acc']:.3f}" for run in
                              sorted(result["screen"], key=lambda run: run["seed"])
                              if run["row"] == name and "dev_acc" in run["metrics"]) or "–"
-        cost = f"{costs[name]:.3f}" if name in costs else "–"
+        cost = costs.get(name, "–")
         lines.append(f"| {name} | {', '.join(variant['overrides']) or '–'} | {variant['why']} | "
                      f"{_cell(metrics.get('dev_acc'))} | {by_seed} | "
                      f"{_cell(metrics.get('dev_acc_feature'))} | "
@@ -322,7 +338,9 @@ def _markdown(result: dict) -> str:
                                               for device, names in trained_on.items()) + "."]
     if costs:
         lines += ["", (f"CPU s / step: {result['cpu_cost']['steps']} steps of each variant, one "
-                  f"run at a time, on {result['cpu_cost']['device']}.")]
+                  f"run at a time, on {result['cpu_cost']['device']}, in "
+                  f"{len(result['cpu_cost']['calls'])} call(s); (×) is the ratio to the shipped "
+                  "preset timed in the same call.")]
     for chosen in result["confirmed_variants"]:
         devices = sorted({run["device"] for run in result["confirm"] if run["row"] == chosen})
         lines += ["", f"## {chosen} on Table 2 tasks (target test accuracy, x~_ts)", "",

@@ -50,13 +50,18 @@ def test_report_lists_every_variant_with_its_seeds_and_every_confirmation():
               "screen_summary": summarize(screen, "task")["dev"], "confirm_seeds": [0, 1],
               "confirm": confirm, "confirm_summary": summarize(confirm, "task"),
               "shipped_table2": {"mnist_usps": {"mean": 0.902, "std": 0.031, "n": 3}},
-              "cpu_cost": {"steps": 10, "device": "cpu", "s_per_step": {"shipped": 0.2}}}
+              "cpu_cost": {"steps": 10, "device": "cpu", "calls": [
+                  {"date": "a", "s_per_step": {"shipped": 0.2, "latent_128": 0.3}},
+                  {"date": "b", "s_per_step": {"latent_128": 0.5}},
+                  {"date": "c", "s_per_step": {"shipped": 0.25, "decoder_lr_1e-3": 0.3}}]}}
     table = uda_design_screen._markdown(result)
     assert ("| shipped | – | the preset as shipped (Table 2) | 0.550 ± 0.212 | 0.700 / 0.400 | – "
-            "| 0.550 ± 0.198 | 0.200 |") in table
+            "| 0.550 ± 0.198 | 0.250 (1.00×) |") in table
     assert "| decoder_lr_1e-3 | model.decoder_lr=0.001 |" in table
     assert "0.690 ± 0.042 | 0.720 / 0.660 |" in table
-    assert "| latent_128 | model.latent_dim=128 |" in table and "| – | – | – | – | – |" in table
+    assert "| latent_128 | model.latent_dim=128 |" in table and "| – | – | – | – | 0.500 |" in table
+    assert "0.720 / 0.660 | – | – | 0.300 (1.20×) |" in table  # the ratio within its own call
+    assert "in 3 call(s)" in table
     assert "| mnist_usps | 0.902 ± 0.031 | 0.930 ± 0.028 | – |" in table
     assert "Trained on: shipped: cpu; decoder_lr_1e-3: cuda." in table
     spatial = table[table.index("## spatial_code on Table 2 tasks"):]
