@@ -17,11 +17,11 @@ trained on those Table 2 tasks' CDLM presets with the same overrides, where targ
 read only by the final test score; the shipped presets' Table 2 numbers come from
 ``benchmarks/results/uda.json``. Runs are resumable (``preset_runs``), and a run recorded in
 the earlier ``uda_design_screen.json`` is kept from there (neither trained nor collected
-again) while its preset and variant are unchanged, so rounds can run on different machines. ``--cpu-cost STEPS``
-times STEPS training steps of every variant on this machine's CPU, one run at a time, and
-keeps the seconds per step of each call in the report, with each variant's ratio to the
-shipped preset timed in the same call (the issue's budget is 15 minutes per run on a
-2-core CPU). Writes ``benchmarks/results/uda_design_screen.{json,md}``.
+again) while its preset and variant are unchanged, so rounds can run on different machines.
+``--cpu-cost STEPS`` times STEPS training steps of every variant on this machine's CPU, one
+run at a time, and keeps the seconds per step of each call in the report, with each variant's
+ratio to the shipped preset timed in the same call (the issue's budget is 15 minutes per run
+on a 2-core CPU). Writes ``benchmarks/results/uda_design_screen.{json,md}``.
 """
 
 from __future__ import annotations
