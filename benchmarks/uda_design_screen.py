@@ -1,27 +1,28 @@
-"""CDLM design screen on a development task (issue 4): do the choices the paper leaves open
-(network width, latent size, discriminator, loss weight, learning rates) explain CDLM's gap to
-the paper? Chosen without reading a Table 2 task's labels.
+"""Design screen of CDLM or DANN on a development task (issue 4): do the choices the paper
+leaves open (network width, latent size, discriminator, loss weight, learning rates; DANN's
+feature layer) explain the gap to the paper? Chosen without reading a Table 2 task's labels.
 
-    python benchmarks/uda_design_screen.py [--variants shipped ...] [--seeds 0 1]
+    python benchmarks/uda_design_screen.py [--method cdlm|dann] [--variants shipped ...] [--seeds 0 1]
         [--confirm-tasks mnist_usps ...] [--confirm-seeds 0 1 2] [--parallel 2]
         [--runs-dir runs/benchmarks/uda_design] [--report-only] [--device TEXT]
         [--cpu-cost STEPS] [--set key=value ...]
 
-Development task: MNIST → Semeion, the shipped CDLM MNIST → USPS preset with the target swapped
-for the UCI Semeion digits (16 px and frame-filling like USPS; not a task of the paper). A
-variant is that preset with one choice changed (``VARIANTS``). Its dev score is the accuracy
-of x~_ts on all 1593 Semeion images (the unlabelled training split and the test split; the
-screen is transductive, as UDA is). The variant with the highest mean dev score over the seeds
-is selected by that rule alone (the shipped preset wins ties) and, with ``--confirm-tasks``, is
-trained on those Table 2 tasks' CDLM presets with the same overrides, where target labels are
-read only by the final test score; the shipped presets' Table 2 numbers come from
-``benchmarks/results/uda.json``. Runs are resumable (``preset_runs``), and a run recorded in
+Development task: MNIST → Semeion, the method's shipped MNIST → USPS preset with the target
+swapped for the UCI Semeion digits (16 px and frame-filling like USPS; not a task of the
+paper). A variant is that preset with one choice changed (``VARIANTS[method]``). Its dev score
+is the method's target accuracy (CDLM: x~_ts) on all 1593 Semeion images (the unlabelled
+training split and the test split; the screen is transductive, as UDA is). The variant with the
+highest mean dev score over the seeds is selected by that rule alone (the shipped preset wins
+ties) and, with ``--confirm-tasks``, is trained on those Table 2 tasks' presets of the method
+with the same overrides, where target labels are read only by the final test score; the shipped
+presets' Table 2 numbers come from ``benchmarks/results/uda.json``. Runs are resumable (``preset_runs``), and a run recorded in
 the earlier ``uda_design_screen.json`` is kept from there (neither trained nor collected
 again) while its preset and variant are unchanged, so rounds can run on different machines.
 ``--cpu-cost STEPS`` times STEPS training steps of every variant on this machine's CPU, one
 run at a time, and keeps the seconds per step of each call in the report, with each variant's
 ratio to the shipped preset timed in the same call (the issue's budget is 15 minutes per run
-on a 2-core CPU). Writes ``benchmarks/results/uda_design_screen.{json,md}``.
+on a 2-core CPU). Writes ``benchmarks/results/uda_design_screen.{json,md}`` (CDLM) or
+``uda_design_screen_dann.{json,md}``.
 """
 
 from __future__ import annotations
@@ -46,10 +47,10 @@ from preset_runs import (
 
 ROOT = Path(__file__).resolve().parents[1]
 PRESETS = ROOT / "configs" / "uda"
-DEV_PRESET = PRESETS / "mnist_usps_cdlm.yaml"
+DEV_TASK = "mnist_usps"
 DEV_TARGET = "data.target=semeion"
 SHIPPED = "shipped"
-VARIANTS = {  # name -> (overrides, why it might matter)
+CDLM_VARIANTS = {  # name -> (overrides, why it might matter)
     SHIPPED: ([], "the preset as shipped (Table 2)"),
     "encoder_width_32": (["model.width=32"], ("UNIT's encoders are wider (64+ channels); ours "
                                              "16-32-64")),
@@ -73,16 +74,31 @@ VARIANTS = {  # name -> (overrides, why it might matter)
     "precision_fp32": (["train.precision=32-true"], ("fp32 instead of the bf16 autocast adopted "
                                                      "for CPU speed (third round)")),
 }
-CONFIRM_TASKS = ("mnist_usps", "usps_mnist", "mnist_mnistm", "fashion_fashionm")
+DANN_VARIANTS = {
+    SHIPPED: ([], "the preset as shipped (Table 2): a ReLU feature layer of 128"),
+    "sigmoid_features": (["model.feature_activation=sigmoid"],
+                         "bounded features: CDLM's sigmoid on the same layer of 128"),
+    "features_64": (["model.feature_dim=64"], "CDLM's feature size, 64, with ReLU"),
+    "cdlm_encoder_features": (["model.feature_activation=sigmoid", "model.feature_dim=64"], (
+        "CDLM's encoder: h = sigmoid(W_h h' + b_h) of 64 and a linear classifier on it, which "
+        "adapted better than DANN's features with CDLM's generative part switched off")),
+    "discriminator_1024": (["model.discriminator_hidden=1024"],
+                           "Ganin et al.'s domain classifier width (1024 units on SVHN)"),
+}
+VARIANTS = {"cdlm": CDLM_VARIANTS, "dann": DANN_VARIANTS}
+REPORTS = {"cdlm": "uda_design_screen", "dann": "uda_design_screen_dann"}
+CONFIRM_TASKS = ("mnist_usps", "usps_mnist", "mnist_mnistm", "mnistm_mnist", "fashion_fashionm",
+                 "fashionm_fashion")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
+    parser.add_argument("--method", choices=list(VARIANTS), default="cdlm")
+    parser.add_argument("--variants", nargs="+", help="default: every variant of the method")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
     parser.add_argument("--confirm-tasks", nargs="*", default=[], choices=CONFIRM_TASKS)
     parser.add_argument("--confirm-seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--confirm-variant", choices=list(VARIANTS),
+    parser.add_argument("--confirm-variant",
                         help="confirm this variant instead of the screen's selection")
     parser.add_argument("--parallel", type=int, default=2, help="runs at a time (1 thread each)")
     parser.add_argument("--runs-dir", type=Path, default=ROOT / "runs" / "benchmarks" / "uda_design")
@@ -96,16 +112,23 @@ def main() -> None:
                         help="where the runs with a non-CPU accelerator trained, when that was "
                              "another machine (e.g. 'cuda (H100), 16 runs at a time')")
     args = parser.parse_args()
+    variants = VARIANTS[args.method]
+    args.variants = args.variants or list(variants)
+    for name in [*args.variants, *([args.confirm_variant] if args.confirm_variant else [])]:
+        if name not in variants:
+            parser.error(f"{args.method} has no variant {name!r}; choose from {list(variants)}")
+    if args.method != "cdlm":
+        args.runs_dir = args.runs_dir / args.method
     torch.set_num_threads(1)
-    path = args.out / "uda_design_screen.json"
+    path = args.out / f"{REPORTS[args.method]}.json"
     earlier = json.loads(path.read_text()) if path.is_file() else {}
     if args.cpu_cost:
-        measured = _cpu_cost(args.variants, args.cpu_cost, args.runs_dir / "cpu_cost")
+        measured = _cpu_cost(args, args.cpu_cost, args.runs_dir / "cpu_cost")
         kept = earlier.get("cpu_cost", {})
         if (kept.get("steps"), kept.get("device")) == (measured["steps"], measured["device"]):
             measured["calls"] = kept["calls"] + measured["calls"]  # earlier calls stay
         earlier["cpu_cost"] = measured
-        _write(args.out, earlier)
+        _write(args.out / REPORTS[args.method], earlier)
         return
 
     # Runs recorded in an earlier report are taken from it (their folders may be on another
@@ -134,27 +157,29 @@ def main() -> None:
                         for seed in args.confirm_seeds for task in args.confirm_tasks
                         if (task, variant, seed) not in recorded) if run]
     shown = {run["row"] for run in screen} | set(args.variants)
+    scored = "x~_ts accuracy" if args.method == "cdlm" else "target accuracy"
     result = {
-        "benchmark": "uda_design_screen",
+        "benchmark": REPORTS[args.method], "method": args.method,
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "device": "; ".join(sorted({run["device"] for run in screen + confirm})),
         "torch": torch.__version__, "checkpoint_rule": "last",
-        "dev_task": {"preset": str(DEV_PRESET.relative_to(ROOT)), "override": DEV_TARGET,
-                     "score": "x~_ts accuracy on all Semeion images (train + test splits)"},
-        "variants": {name: {"overrides": VARIANTS[name][0], "why": VARIANTS[name][1]}
-                     for name in VARIANTS if name in shown},
+        "dev_task": {"preset": str(_preset(args.method, DEV_TASK).relative_to(ROOT)),
+                     "override": DEV_TARGET,
+                     "score": f"{scored} on all Semeion images (train + test splits)"},
+        "variants": {name: {"overrides": variants[name][0], "why": variants[name][1]}
+                     for name in variants if name in shown},
         "selection_rule": "highest mean dev score over seeds; the shipped preset wins ties",
         "selected": selected,
         "confirmed_variants": sorted({run["row"] for run in confirm},
-                                     key=list(VARIANTS).index),
+                                     key=list(variants).index),
         "overrides": args.overrides, "seeds": args.seeds, "confirm_seeds": args.confirm_seeds,
         "screen": screen, "screen_summary": screen_summary,
         "confirm": confirm, "confirm_summary": summarize(confirm, "task") if confirm else {},
         "shipped_table2": _shipped_table2(ROOT / "benchmarks" / "results" / "uda.json",
-                                          args.confirm_tasks),
+                                          args.method, args.confirm_tasks),
         "cpu_cost": earlier.get("cpu_cost", {}),
     }
-    _write(args.out, result)
+    _write(args.out / REPORTS[args.method], result)
 
 
 def select(summary: dict) -> str | None:
@@ -173,7 +198,7 @@ def _earlier_runs(earlier: list[dict], args) -> list[dict]:
     kept = []
     for run in earlier:
         job = tuple(run.get("key") or ())
-        if len(job) != 3 or job[1] not in VARIANTS:
+        if len(job) != 3 or job[1] not in VARIANTS[args.method]:
             continue
         preset, overrides = _preset_and_overrides(job, args)
         if not isinstance(run.get("config"), dict) or not matches_preset(
@@ -185,13 +210,18 @@ def _earlier_runs(earlier: list[dict], args) -> list[dict]:
     return kept
 
 
+def _preset(method: str, task: str) -> Path:
+    return PRESETS / f"{task}_{method}.yaml"
+
+
 def _preset_and_overrides(job: tuple[str, str, int], args) -> tuple[Path, list[str]]:
-    """A job's preset and overrides: the dev task's or a Table 2 task's CDLM preset, the
-    variant's change and this call's ``--set``."""
+    """A job's preset and overrides: the method's preset of the dev task (MNIST → USPS with
+    Semeion as the target) or of a Table 2 task, the variant's change and this call's ``--set``."""
     task, variant, _ = job
+    change = VARIANTS[args.method][variant][0]
     if task == "dev":
-        return DEV_PRESET, [DEV_TARGET, *VARIANTS[variant][0], *args.overrides]
-    return PRESETS / f"{task}_cdlm.yaml", [*VARIANTS[variant][0], *args.overrides]
+        return _preset(args.method, DEV_TASK), [DEV_TARGET, *change, *args.overrides]
+    return _preset(args.method, task), [*change, *args.overrides]
 
 
 def _run(jobs: list[tuple], args) -> None:
@@ -251,15 +281,16 @@ def _dev_scores(trained: Path) -> dict[str, float]:
     return scores
 
 
-def _cpu_cost(variants: list[str], steps: int, folder: Path) -> dict:
-    """Seconds per training step of each variant on this CPU (one run at a time), as one call
-    of ``calls``: compare variants with the shipped preset timed in the same call."""
+def _cpu_cost(args, steps: int, folder: Path) -> dict:
+    """Seconds per training step of each of ``args.variants`` on this CPU (one run at a time),
+    as one call of ``calls``: compare variants with the shipped preset timed in the same call."""
     costs = {}
     timing = [f"train.steps={steps}", "train.eval_every=1000000",
               "train.checkpoint_every=1000000", "train.sample_every=1000000"]
-    for name in variants:
+    for name in args.variants:
         out = folder / name
-        run_preset(DEV_PRESET, out, 0, [DEV_TARGET, *VARIANTS[name][0], *timing])
+        preset, overrides = _preset_and_overrides(("dev", name, 0), args)
+        run_preset(preset, out, 0, [*overrides, *timing])
         metrics = json.loads((out / "metrics.json").read_text())
         costs[name] = metrics["train/wall_time_s"] / steps
         print(f"{name}: {costs[name]:.3f} s / step", flush=True)
@@ -280,23 +311,24 @@ def cost_cells(cpu_cost: dict) -> dict[str, str]:
     return cells
 
 
-def _shipped_table2(path: Path, tasks: list[str]) -> dict:
-    """The shipped CDLM presets' Table 2 target accuracy per task (mean, std, n, seeds)."""
+def _shipped_table2(path: Path, method: str, tasks: list[str]) -> dict:
+    """The method's shipped presets' Table 2 target accuracy per task (mean, std, n, seeds)."""
     if not path.is_file():
         return {}
     summary = json.loads(path.read_text())["summary"]
-    return {task: {**summary[task]["cdlm"]["metrics"]["target_acc"],
-                   "seeds": summary[task]["cdlm"]["seeds"]}
-            for task in tasks if "cdlm" in summary.get(task, {})}
+    return {task: {**summary[task][method]["metrics"]["target_acc"],
+                   "seeds": summary[task][method]["seeds"]}
+            for task in tasks if method in summary.get(task, {})}
 
 
-def _write(out: Path, result: dict) -> None:
+def _write(stem: Path, result: dict) -> None:
+    """``stem``.json and, for a screen, ``stem``.md."""
     from cyclekit.core.atomic import atomic_write_text
 
-    out.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(out / "uda_design_screen.json", json.dumps(result, indent=2) + "\n")
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(stem.with_suffix(".json"), json.dumps(result, indent=2) + "\n")
     if "screen_summary" in result:
-        atomic_write_text(out / "uda_design_screen.md", _markdown(result))
+        atomic_write_text(stem.with_suffix(".md"), _markdown(result))
 
 
 def _cell(stats: dict | None, digits: int = 3) -> str:
@@ -308,8 +340,13 @@ def _cell(stats: dict | None, digits: int = 3) -> str:
 
 
 def _markdown(result: dict) -> str:
+    """The screen's table and each confirmed variant's Table 2 table. CDLM's dev score is
+    x~_ts, beside its feature-level classifier; the baselines have one classifier."""
     summary, costs = result["screen_summary"], cost_cells(result["cpu_cost"])
-    lines = [f"# CDLM design screen on a development task ({result['date']})", "",
+    method = result.get("method", "cdlm")
+    cdlm = method == "cdlm"
+    scored = "x~_ts" if cdlm else "target"
+    lines = [f"# {method.upper()} design screen on a development task ({result['date']})", "",
              f"Device: {result['device']}; report written with torch {result['torch']}. "
              f"Development task: "
              f"`{result['dev_task']['preset']}` with `{result['dev_task']['override']}` "
@@ -317,17 +354,19 @@ def _markdown(result: dict) -> str:
              f"{result['seeds']}, mean ± std; checkpoint rule {result['checkpoint_rule']}"
              + (f"; overrides {result['overrides']}" if result["overrides"] else "") + ".", "",
              f"Selection rule: {result['selection_rule']}. Selected: **{result['selected']}**.",
-             "", ("| variant | overrides | why | dev acc (x~_ts) | by seed | dev acc (features) "
-             "| Semeion test acc | CPU s / step |"), "|---|---|---|---|---|---|---|---|"]
+             "", (f"| variant | overrides | why | dev acc ({scored}) | by seed | "
+                  + ("dev acc (features) | " if cdlm else "")
+                  + "Semeion test acc | CPU s / step |"),
+             "|---|---|---|---|---|" + ("---|" if cdlm else "") + "---|---|"]
     for name, variant in result["variants"].items():
         metrics = summary.get(name, {}).get("metrics", {})
         by_seed = " / ".join(f"{run['metrics']['dev_acc']:.3f}" for run in
                              sorted(result["screen"], key=lambda run: run["seed"])
                              if run["row"] == name and "dev_acc" in run["metrics"]) or "–"
         cost = costs.get(name, "–")
+        features = f"{_cell(metrics.get('dev_acc_feature'))} | " if cdlm else ""
         lines.append(f"| {name} | {', '.join(variant['overrides']) or '–'} | {variant['why']} | "
-                     f"{_cell(metrics.get('dev_acc'))} | {by_seed} | "
-                     f"{_cell(metrics.get('dev_acc_feature'))} | "
+                     f"{_cell(metrics.get('dev_acc'))} | {by_seed} | {features}"
                      f"{_cell(metrics.get('target_acc'))} | {cost} |")
     trained_on: dict[str, dict[str, None]] = {}  # device -> variants, in table order
     for name in result["variants"]:
@@ -343,17 +382,18 @@ def _markdown(result: dict) -> str:
                   "preset timed in the same call.")]
     for chosen in result["confirmed_variants"]:
         devices = sorted({run["device"] for run in result["confirm"] if run["row"] == chosen})
-        lines += ["", f"## {chosen} on Table 2 tasks (target test accuracy, x~_ts)", "",
+        lines += ["", f"## {chosen} on Table 2 tasks (target test accuracy, {scored})", "",
                   (f"Seeds {result['confirm_seeds']}, trained on {'; '.join(devices)}. Shipped: "
-                  "the Table 2 CDLM row of `uda.json` (CPU)."), "",
-                  "| task | shipped | " + chosen + " | features |", "|---|---|---|---|"]
+                  f"the Table 2 {method.upper()} row of `uda.json` (CPU)."), "",
+                  f"| task | shipped | {chosen} |" + (" features |" if cdlm else ""),
+                  "|---|---|---|" + ("---|" if cdlm else "")]
         for task, rows in result["confirm_summary"].items():
             if chosen not in rows:
                 continue
             metrics = rows[chosen]["metrics"]
+            features = f" {_cell(metrics.get('target_acc_feature'))} |" if cdlm else ""
             lines.append(f"| {task} | {_cell(result['shipped_table2'].get(task))} | "
-                         f"{_cell(metrics.get('target_acc'))} | "
-                         f"{_cell(metrics.get('target_acc_feature'))} |")
+                         f"{_cell(metrics.get('target_acc'))} |{features}")
     return "\n".join(lines) + "\n"
 
 

@@ -13,30 +13,40 @@ All three train one player, ``network`` (SGD with momentum), with the alternatin
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 import torch.nn.functional as F
 
-from cyclekit.config import check_non_negative, check_positive
+from cyclekit.config import (
+    ADDED_LATER,
+    check_choice,
+    check_non_negative,
+    check_positive,
+)
 from cyclekit.core.registry import register_method
 from cyclekit.methods.uda import UDAMethod
 from cyclekit.nets.domain_discriminator import DomainDiscriminator
 from cyclekit.nets.gradient_reversal import reversal_coefficient
-from cyclekit.nets.lenet import LeNetClassifier
+from cyclekit.nets.lenet import FEATURE_ACTIVATIONS, LeNetClassifier
 
 
 @dataclass
 class ClassifierModelConfig:
-    """LeNet backbone widths and the SGD settings (``train.lr`` is mu_0)."""
+    """LeNet backbone widths and the SGD settings (``train.lr`` is mu_0).
+    ``feature_activation``: ``relu`` (the shipped feature layer) or ``sigmoid``, which with
+    ``feature_dim: 64`` gives the features CDLM's encoder has, h = sigmoid(W_h h' + b_h)."""
 
     width: int = 16
     feature_dim: int = 128
     dropout: float = 0.0
     momentum: float = 0.9
     weight_decay: float = 5e-4
+    feature_activation: str = field(default="relu", metadata=ADDED_LATER)
 
     def validate(self) -> None:
+        check_choice("model.feature_activation", self.feature_activation,
+                     tuple(FEATURE_ACTIVATIONS))
         for key in ("width", "feature_dim"):
             check_positive(f"model.{key}", getattr(self, key))
         for key in ("dropout", "momentum", "weight_decay"):
@@ -68,7 +78,8 @@ class ClassifierBaseline(UDAMethod):
         model, data = config.model, config.data
         self.network = LeNetClassifier(data.channels, data.image_size, data.num_classes,
                                        width=model.width, feature_dim=model.feature_dim,
-                                       dropout=model.dropout)
+                                       dropout=model.dropout,
+                                       activation=model.feature_activation)
 
     def features(self, images):
         return self.network.features(images)

@@ -37,17 +37,21 @@ class LeNetTrunk(nn.Module):
         return self.layers(images)
 
 
+FEATURE_ACTIVATIONS = {"relu": lambda: nn.ReLU(inplace=True), "sigmoid": nn.Sigmoid}
+
+
 class LeNetClassifier(nn.Module):
-    """:class:`LeNetTrunk`, a fully connected feature layer (ReLU, dropout) and a linear head:
-    the classifier of the adaptation baselines (features f = :meth:`features`) and CDLM's
-    image-level task classifier."""
+    """:class:`LeNetTrunk`, a fully connected feature layer (``activation``, dropout) and a
+    linear head: the classifier of the adaptation baselines (features f = :meth:`features`) and
+    CDLM's image-level task classifier. ``activation="sigmoid"`` with ``feature_dim=64`` is
+    CDLM's encoder path to its feature classifier, h = sigmoid(W_h h' + b_h) (seed 004, Eq. 1)."""
 
     def __init__(self, in_channels: int, image_size: int, num_classes: int, *, width: int = 32,
-                 feature_dim: int = 128, dropout: float = 0.0):
+                 feature_dim: int = 128, dropout: float = 0.0, activation: str = "relu"):
         super().__init__()
         self.trunk = LeNetTrunk(in_channels, image_size, width)
         self.feature = nn.Sequential(nn.Linear(self.trunk.out_features, feature_dim),
-                                     nn.ReLU(inplace=True), nn.Dropout(dropout))
+                                     FEATURE_ACTIVATIONS[activation](), nn.Dropout(dropout))
         self.head = nn.Linear(feature_dim, num_classes)
 
     def features(self, images: torch.Tensor) -> torch.Tensor:

@@ -40,7 +40,7 @@ def test_report_lists_every_variant_with_its_seeds_and_every_confirmation():
                for seed, value in ((0, 0.91), (1, 0.95))]
     confirm.append(_run("usps_mnist", "spatial_code", 0, {"target_acc": 0.97}))
     variants = {name: {"overrides": overrides, "why": why}
-                for name, (overrides, why) in uda_design_screen.VARIANTS.items()}
+                for name, (overrides, why) in uda_design_screen.CDLM_VARIANTS.items()}
     result = {"date": "today", "device": "cpu", "torch": "2", "checkpoint_rule": "last",
               "dev_task": {"preset": "p.yaml", "override": "data.target=semeion", "score": "all"},
               "seeds": [0, 1], "overrides": [], "selection_rule": "rule",
@@ -77,13 +77,51 @@ def test_runs_of_an_earlier_report_are_kept_while_their_preset_and_variant_are_u
 
     def recorded(variant: str, seed: int, extra: tuple[str, ...] = ()) -> dict:
         overrides = [f"seed={seed}", uda_design_screen.DEV_TARGET,
-                     *uda_design_screen.VARIANTS[variant][0], *extra]
-        config = load_config(uda_design_screen.DEV_PRESET, overrides).to_dict()
+                     *uda_design_screen.CDLM_VARIANTS[variant][0], *extra]
+        config = load_config(uda_design_screen.PRESETS / "mnist_usps_cdlm.yaml",
+                             overrides).to_dict()
         return {**_run("dev", variant, seed, {"dev_acc": 0.5}), "key": ["dev", variant, seed],
                 "config": config}
 
     kept = recorded("latent_128", 0, ("train.accelerator=cuda",))  # where it ran is no change
     changed = recorded("latent_128", 1, ("model.width=8",))
     unknown = {**recorded("shipped", 0), "key": ["dev", "no_such_variant", 0]}
-    args = SimpleNamespace(overrides=[])
+    args = SimpleNamespace(overrides=[], method="cdlm")
     assert uda_design_screen._earlier_runs([kept, changed, unknown], args) == [kept]
+
+
+def test_dann_screen_uses_dann_presets_and_reports_one_classifier():
+    from types import SimpleNamespace
+
+    args = SimpleNamespace(overrides=["train.steps=10"], method="dann")
+    preset, overrides = uda_design_screen._preset_and_overrides(
+        ("dev", "cdlm_encoder_features", 0), args)
+    assert preset.name == "mnist_usps_dann.yaml"
+    assert overrides == ["data.target=semeion", "model.feature_activation=sigmoid",
+                         "model.feature_dim=64", "train.steps=10"]
+    preset, overrides = uda_design_screen._preset_and_overrides(("usps_mnist", "shipped", 1), args)
+    assert preset.name == "usps_mnist_dann.yaml" and overrides == ["train.steps=10"]
+
+    screen = [_run("dev", "shipped", 0, {"dev_acc": 0.60}),
+              _run("dev", "sigmoid_features", 0, {"dev_acc": 0.65})]
+    confirm = [_run("mnist_usps", "sigmoid_features", 0, {"target_acc": 0.9})]
+    variants = {name: {"overrides": overrides, "why": why}
+                for name, (overrides, why) in uda_design_screen.DANN_VARIANTS.items()}
+    result = {"method": "dann", "date": "today", "device": "cpu", "torch": "2",
+              "checkpoint_rule": "last",
+              "dev_task": {"preset": "p.yaml", "override": "data.target=semeion", "score": "all"},
+              "seeds": [0], "overrides": [], "selection_rule": "rule",
+              "selected": "sigmoid_features", "confirmed_variants": ["sigmoid_features"],
+              "variants": variants, "screen": screen,
+              "screen_summary": summarize(screen, "task")["dev"], "confirm_seeds": [0],
+              "confirm": confirm, "confirm_summary": summarize(confirm, "task"),
+              "shipped_table2": {"mnist_usps": {"mean": 0.832, "std": 0.018, "n": 3}},
+              "cpu_cost": {}}
+    table = uda_design_screen._markdown(result)
+    assert table.startswith("# DANN design screen")
+    assert "| variant | overrides | why | dev acc (target) | by seed | Semeion test acc |" in table
+    assert "| sigmoid_features | model.feature_activation=sigmoid |" in table
+    assert "| 0.650 | 0.650 | – | – |" in table
+    assert "| task | shipped | sigmoid_features |\n" in table
+    assert "| mnist_usps | 0.832 ± 0.018 | 0.900 |\n" in table
+    assert "Table 2 DANN row" in table

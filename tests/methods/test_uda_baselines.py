@@ -6,7 +6,7 @@ import copy
 import pytest
 import torch
 
-from cyclekit.config import TrainConfig, build_config
+from cyclekit.config import ConfigError, TrainConfig, build_config
 from cyclekit.core.trainer import build_method, lr_factor
 from cyclekit.nets.gradient_reversal import annealed_lr_factor, reversal_coefficient
 from tests.conftest import TINY_UDA
@@ -70,3 +70,22 @@ def test_dann_learning_rate_schedule():
     factor = lr_factor(TrainConfig(steps=200, lr_schedule="dann"))
     assert factor(0) == 1.0 and factor(100) == pytest.approx(annealed_lr_factor(0.5))
     assert factor(200) == pytest.approx((1 + 10) ** -0.75)
+
+
+def test_sigmoid_feature_layer_gives_cdlm_encoder_features_and_bad_names_are_refused():
+    spec = copy.deepcopy(TINY_UDA["dann"])
+    spec["model"].update(feature_activation="sigmoid", feature_dim=12)
+    config = build_config({"method": "dann", **spec})
+    method = build_method(config, torch.device("cpu"))
+    features = method.features(torch.randn(5, config.data.channels, config.data.image_size,
+                                           config.data.image_size) * 10)
+    assert features.shape == (5, 12)
+    assert features.min() > 0 and features.max() < 1 and features.std() > 0
+    shipped = build_config({"method": "dann", **copy.deepcopy(TINY_UDA["dann"])})
+    relu = copy.deepcopy(TINY_UDA["dann"])
+    relu["model"]["feature_activation"] = "relu"  # the default: checkpoints from before match
+    assert build_config({"method": "dann", **relu}).fingerprint() == shipped.fingerprint()
+    assert config.fingerprint() != shipped.fingerprint()
+    spec["model"]["feature_activation"] = "tanh"
+    with pytest.raises(ConfigError, match="model.feature_activation='tanh' is not valid"):
+        build_config({"method": "dann", **spec})
