@@ -100,7 +100,8 @@ def test_dann_screen_uses_dann_presets_and_reports_one_classifier():
     assert overrides == ["data.target=semeion", "model.feature_activation=sigmoid",
                          "model.feature_dim=64", "train.steps=10"]
     preset, overrides = uda_design_screen._preset_and_overrides(("usps_mnist", "shipped", 1), args)
-    assert preset.name == "usps_mnist_dann.yaml" and overrides == ["train.steps=10"]
+    assert preset.name == "usps_mnist_dann.yaml"  # "shipped" stays the preset it screened
+    assert overrides == ["model.feature_activation=relu", "train.steps=10"]
 
     screen = [_run("dev", "shipped", 0, {"dev_acc": 0.60}),
               _run("dev", "sigmoid_features", 0, {"dev_acc": 0.65})]
@@ -121,6 +122,7 @@ def test_dann_screen_uses_dann_presets_and_reports_one_classifier():
     assert table.startswith("# DANN design screen")
     assert "| variant | overrides | why | dev acc (target) | by seed | Semeion test acc |" in table
     assert "| sigmoid_features | model.feature_activation=sigmoid |" in table
+    assert "| shipped | model.feature_activation=relu |" in table
     assert "| 0.650 | 0.650 | – | – |" in table
     assert "| task | shipped | sigmoid_features |\n" in table
     assert "| mnist_usps | 0.832 ± 0.018 | 0.900 |\n" in table
