@@ -34,8 +34,9 @@ from cyclekit.nets.lenet import FEATURE_ACTIVATIONS, LeNetClassifier
 @dataclass
 class ClassifierModelConfig:
     """LeNet backbone widths and the SGD settings (``train.lr`` is mu_0).
-    ``feature_activation``: ``relu`` (the shipped feature layer) or ``sigmoid``, which with
-    ``feature_dim: 64`` gives the features CDLM's encoder has, h = sigmoid(W_h h' + b_h)."""
+    ``feature_activation``: ``relu`` (the default; the bounds' presets) or ``sigmoid`` (the DANN
+    presets, chosen on a development task, docs/uda.md), which with ``feature_dim: 64`` gives
+    the features CDLM's encoder has, h = sigmoid(W_h h' + b_h)."""
 
     width: int = 16
     feature_dim: int = 128
