@@ -2,8 +2,8 @@
 leaves open (network width, latent size, discriminator, loss weight, learning rates; DANN's
 feature layer) explain the gap to the paper? Chosen without reading a Table 2 task's labels.
 
-    python benchmarks/uda_design_screen.py [--method cdlm|dann] [--variants shipped ...] [--seeds 0 1]
-        [--confirm-tasks mnist_usps ...] [--confirm-seeds 0 1 2] [--parallel 2]
+    python benchmarks/uda_design_screen.py [--method cdlm|dann] [--variants shipped ...]
+        [--seeds 0 1] [--confirm-tasks mnist_usps ...] [--confirm-seeds 0 1 2] [--parallel 2]
         [--runs-dir runs/benchmarks/uda_design] [--report-only] [--device TEXT]
         [--cpu-cost STEPS] [--set key=value ...]
 
@@ -15,9 +15,10 @@ training split and the test split; the screen is transductive, as UDA is). The v
 highest mean dev score over the seeds is selected by that rule alone (the shipped preset wins
 ties) and, with ``--confirm-tasks``, is trained on those Table 2 tasks' presets of the method
 with the same overrides, where target labels are read only by the final test score; the shipped
-presets' Table 2 numbers come from ``benchmarks/results/uda.json``. Runs are resumable (``preset_runs``), and a run recorded in
-the earlier ``uda_design_screen.json`` is kept from there (neither trained nor collected
-again) while its preset and variant are unchanged, so rounds can run on different machines.
+presets' Table 2 numbers come from ``benchmarks/results/uda.json``. Runs are resumable
+(``preset_runs``), and a run recorded in the earlier report is kept from there (neither trained
+nor collected again) while its preset and variant are unchanged, so rounds can run on different
+machines.
 ``--cpu-cost STEPS`` times STEPS training steps of every variant on this machine's CPU, one
 run at a time, and keeps the seconds per step of each call in the report, with each variant's
 ratio to the shipped preset timed in the same call (the issue's budget is 15 minutes per run
