@@ -21,8 +21,9 @@ as a PNG file, and labels the folders with ``cyclekit predict`` exactly as a use
   are; predict resizes them back to the run's 28 x 28.
 
 Every finished run of ``mnist_mnistm`` (CDLM, DANN, source-only, target-only; all seeds) in
-``--runs-dir`` is scored; nothing here is used to choose or tune a run. Writes
-``benchmarks/results/<stem>.{json,md}``.
+``--runs-dir`` is scored; nothing here is used to choose or tune a run. Runs of the earlier
+``<stem>.json`` that this call does not score (a row or seed whose folder is gone) are kept as
+recorded, each with the date it was measured. Writes ``benchmarks/results/<stem>.{json,md}``.
 """
 
 from __future__ import annotations
@@ -108,6 +109,14 @@ def score_runs(runs_dir: Path, recipes: dict, work: Path) -> list[dict]:
     return scored
 
 
+def merge_runs(earlier: list[dict], scored: list[dict]) -> list[dict]:
+    """``scored`` and the ``earlier`` runs it does not replace (same row and seed), in row and
+    seed order."""
+    fresh = {(run["row"], run["seed"]) for run in scored}
+    kept = [run for run in earlier if (run["row"], run["seed"]) not in fresh]
+    return sorted(kept + scored, key=lambda run: (ROWS.index(run["row"]), run["seed"]))
+
+
 def summarise(scored: list[dict]) -> dict:
     summary = {}
     for row in ROWS:
@@ -126,7 +135,8 @@ def markdown(result: dict) -> str:
              (f"Task `{TASK}`, runs from `{result['runs_dir']}` (presets configs/uda/, checkpoint "
              f"rule \"last\", selected on nothing here). Labels by `cyclekit predict` on PNG "
              f"folders of the 10,000 MNIST test digits. Device: {result['device']}; torch "
-             f"{result['torch']}; wall time {result['wall_time_s']:.0f} s."), "",
+             f"{result['torch']}; wall time {result['wall_time_s']:.0f} s (of the latest call; "
+             f"each run's date of measurement is in the JSON)."), "",
              "Recipes:", ""]
     lines += [f"* `{name}`: {text}" for name, text in RECIPES.items()]
     lines += ["", "Target accuracy, mean ± std over seeds (n seeds):", "",
@@ -163,8 +173,15 @@ def main() -> None:
     if not scored:
         raise SystemExit(f"no finished {TASK} runs under {args.runs_dir / TASK}; run "
                          f"benchmarks/uda_results.py --tasks {TASK} first")
-    result = {"benchmark": "mnistm_recipes", "task": TASK,
-              "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    earlier = args.out / f"{args.stem}.json"
+    if earlier.is_file():
+        recorded = json.loads(earlier.read_text())
+        earlier_runs = [{"measured": recorded["date"], **run} for run in recorded["runs"]]
+    else:
+        earlier_runs = []
+    scored = merge_runs(earlier_runs, [{"measured": now, **run} for run in scored])
+    result = {"benchmark": "mnistm_recipes", "task": TASK, "date": now,
               "device": f"cpu ({platform.processor() or platform.machine()}, 1 thread)",
               "torch": torch.__version__, "runs_dir": str(args.runs_dir.relative_to(ROOT))
               if args.runs_dir.is_relative_to(ROOT) else str(args.runs_dir),

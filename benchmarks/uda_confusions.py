@@ -8,7 +8,9 @@ confusions, for the rows and tasks asked.
 
 Reads the finished runs of ``benchmarks/uda_results.py`` (checkpoint rule "last", as their
 scores) and trains nothing. Every run's accuracy is recomputed from its confusion matrix and
-checked against its recorded ``test/target_acc``. Writes ``uda_confusions.{json,md}`` and
+checked against its recorded ``test/target_acc``. Runs of the earlier report that this call
+does not measure (other rows, tasks or seeds, or run folders now gone) are kept as recorded,
+each with the date it was measured. Writes ``uda_confusions.{json,md}`` and
 ``uda_confusions.png`` (row-normalised matrices of the CDLM runs of MNIST → USPS, seeds 0-2,
 and of Fashion → FashionM, seed 0); ``--report-only`` redraws them from the JSON.
 """
@@ -18,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 from datetime import datetime, timezone
+from operator import itemgetter
 from pathlib import Path
 
 import numpy as np
@@ -86,6 +89,7 @@ def main() -> None:
         _report(json.loads((args.out / "uda_confusions.json").read_text()), args)
         return
     torch.set_num_threads(1)
+    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
     runs = []
     for task in args.tasks:
         for row in args.rows:
@@ -99,17 +103,28 @@ def main() -> None:
                 if abs(found["accuracy"] - expected) > 1e-6:
                     raise SystemExit(f"{folder}: recomputed accuracy {found['accuracy']:.4f} is "
                                      f"not the recorded {expected:.4f}; was the run changed?")
-                runs.append({"task": task, "row": row, "seed": seed, **found})
+                runs.append({"task": task, "row": row, "seed": seed, "measured": now, **found})
                 print(f"{task}/{row}/seed{seed}: {found['accuracy']:.3f}", flush=True)
     if not runs:
         raise SystemExit(f"no finished runs with checkpoints under {args.runs_dir}; train them "
                          "with benchmarks/uda_results.py first")
-    result = {"benchmark": "uda_confusions",
-              "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    earlier = args.out / "uda_confusions.json"
+    runs = merge_runs(json.loads(earlier.read_text())["runs"] if earlier.is_file() else [], runs)
+    result = {"benchmark": "uda_confusions", "date": now,
               "device": describe_device([], 1), "torch": torch.__version__,
               "checkpoint_rule": "last", "split": "target test split",
               "classifier": "each method's target classifier (CDLM: C(x~_ts))", "runs": runs}
     _report(result, args)
+
+
+def merge_runs(earlier: list[dict], measured: list[dict]) -> list[dict]:
+    """``measured`` and the ``earlier`` runs it does not replace (same task, row and seed), in
+    task, row and seed order; an earlier run without a date keeps ``measured: null``."""
+    key = itemgetter("task", "row", "seed")
+    fresh = {key(run) for run in measured}
+    kept = [{"measured": None, **run} for run in earlier if key(run) not in fresh]
+    return sorted(kept + measured,
+                  key=lambda run: (TASKS.index(run["task"]), run["row"], run["seed"]))
 
 
 def _report(result: dict, args) -> None:
@@ -124,7 +139,8 @@ def markdown(result: dict) -> str:
     lines = [f"# Where adaptation goes wrong: target confusions ({result['date']})", "",
              (f"Classifier: {result['classifier']}, on the {result['split']}; checkpoint rule "
               f"{result['checkpoint_rule']}; evaluated on {result['device']}, torch "
-              f"{result['torch']}. Recall: the share of a true class labelled correctly. "
+              f"{result['torch']}; runs kept from earlier reports carry their own date in the "
+              f"JSON. Recall: the share of a true class labelled correctly. "
               f"Confusions: true → predicted, images (share of the true class)."), "",
              "| task | row | seed | accuracy | lowest recall | largest confusions |",
              "|---|---|---|---|---|---|"]

@@ -89,6 +89,22 @@ DANN_VARIANTS = {
         "adapted better than DANN's features with CDLM's generative part switched off")),
     "discriminator_1024": (["model.feature_activation=relu", "model.discriminator_hidden=1024"],
                            "Ganin et al.'s domain classifier width (1024 units on SVHN)"),
+    # Second round, around the first round's pick (the sigmoid, now the presets' setting).
+    "tanh_features": (["model.feature_activation=tanh"], (
+        "bounded and zero-centred: is it the bound that helps, or the sigmoid's positive range "
+        "(second round)")),
+    "sigmoid_discriminator_1024": (["model.feature_activation=sigmoid",
+                                    "model.discriminator_hidden=1024"],
+                                   ("Ganin et al.'s discriminator width on bounded features "
+                                    "(second round)")),
+    "sigmoid_dropout_0.5": (["model.feature_activation=sigmoid", "model.dropout=0.5"],
+                            ("dropout on the feature layer, as in LeNet-style DANN nets "
+                             "(second round)")),
+    "sigmoid_adversarial_0.3": (["model.feature_activation=sigmoid",
+                                 "model.weight_adversarial=0.3"],
+                                "weaker alignment (second round)"),
+    "sigmoid_adversarial_3": (["model.feature_activation=sigmoid", "model.weight_adversarial=3.0"],
+                              "stronger alignment (second round)"),
 }
 VARIANTS = {"cdlm": CDLM_VARIANTS, "dann": DANN_VARIANTS}
 REPORTS = {"cdlm": "uda_design_screen", "dann": "uda_design_screen_dann"}

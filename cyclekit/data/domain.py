@@ -10,6 +10,7 @@ import torch
 from cyclekit.data.bsds500 import load_bsds500
 from cyclekit.data.facades import load_facades
 from cyclekit.data.idx import load_idx_split
+from cyclekit.data.mnist_framing import frame_like_mnist
 from cyclekit.data.mnistm import load_blended
 from cyclekit.data.semeion import load_semeion
 from cyclekit.data.sklearn_digits import load_sklearn_digits, load_sklearn_digits_m
@@ -37,12 +38,19 @@ _LOADERS: dict[str, Callable] = {
     "usps": load_usps,
     "fashion": partial(load_idx_split, "fashion_mnist"),
     "semeion": load_semeion,
+    "usps_as_mnist": lambda split, data_dir: _framed_like_mnist(load_usps(split, data_dir)),
+    "semeion_as_mnist": lambda split, data_dir: _framed_like_mnist(load_semeion(split, data_dir)),
     "mnistm": partial(load_blended, "mnistm", "mnist"),
     "fashionm": partial(load_blended, "fashionm", "fashion_mnist"),
     "bsds500": load_bsds500,
     "facades_photo": partial(load_facades, "photo"),
     "facades_labels": partial(load_facades, "labels"),
 }
+
+
+def _framed_like_mnist(loaded: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    images, labels = loaded
+    return frame_like_mnist(images), labels
 
 
 def list_domains() -> list[str]:

@@ -34,9 +34,10 @@ from cyclekit.nets.lenet import FEATURE_ACTIVATIONS, LeNetClassifier
 @dataclass
 class ClassifierModelConfig:
     """LeNet backbone widths and the SGD settings (``train.lr`` is mu_0).
-    ``feature_activation``: ``relu`` (the default; the bounds' presets) or ``sigmoid`` (the DANN
+    ``feature_activation``: ``relu`` (the default; the bounds' presets), ``sigmoid`` (the DANN
     presets, chosen on a development task, docs/uda.md), which with ``feature_dim: 64`` gives
-    the features CDLM's encoder has, h = sigmoid(W_h h' + b_h)."""
+    the features CDLM's encoder has, h = sigmoid(W_h h' + b_h), or ``tanh`` (bounded and
+    zero-centred, screened against the sigmoid)."""
 
     width: int = 16
     feature_dim: int = 128

@@ -37,7 +37,7 @@ class LeNetTrunk(nn.Module):
         return self.layers(images)
 
 
-FEATURE_ACTIVATIONS = {"relu": lambda: nn.ReLU(inplace=True), "sigmoid": nn.Sigmoid}
+FEATURE_ACTIVATIONS = {"relu": lambda: nn.ReLU(inplace=True), "sigmoid": nn.Sigmoid, "tanh": nn.Tanh}
 
 
 class LeNetClassifier(nn.Module):

@@ -36,3 +36,16 @@ def test_report_names_fashion_classes_and_the_weakest_class():
     table = uda_confusions.markdown(result)
     assert ("| fashion_fashionm | cdlm | 2 | 0.733 | trouser 0.50 | trouser → pullover 5 (0.50); "
             "T-shirt → trouser 2 (0.20); pullover → T-shirt 1 (0.10) |") in table
+
+
+def test_a_new_measure_replaces_only_its_own_runs_and_keeps_the_order():
+    earlier = [{"task": "usps_mnist", "row": "dann", "seed": 0, "accuracy": 0.8},
+               {"task": "mnist_usps", "row": "cdlm", "seed": 1, "accuracy": 0.9},
+               {"task": "mnist_usps", "row": "dann", "seed": 1, "accuracy": 0.7}]
+    measured = [{"task": "mnist_usps", "row": "dann", "seed": 1, "measured": "today",
+                 "accuracy": 0.75}]
+    merged = uda_confusions.merge_runs(earlier, measured)
+    assert [(run["task"], run["row"], run["seed"], run["accuracy"], run["measured"])
+            for run in merged] == [("mnist_usps", "cdlm", 1, 0.9, None),
+                                   ("mnist_usps", "dann", 1, 0.75, "today"),
+                                   ("usps_mnist", "dann", 0, 0.8, None)]

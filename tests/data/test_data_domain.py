@@ -6,8 +6,8 @@ from cyclekit.errors import DataError
 
 def test_domain_names():
     assert list_domains() == [
-        "digits", "digits_m", "mnist", "usps", "fashion", "semeion", "mnistm", "fashionm", "bsds500",
-        "facades_photo", "facades_labels",
+        "digits", "digits_m", "mnist", "usps", "fashion", "semeion", "usps_as_mnist",
+        "semeion_as_mnist", "mnistm", "fashionm", "bsds500", "facades_photo", "facades_labels",
     ]
 
 

@@ -5,7 +5,9 @@ import gzip
 import h5py
 import numpy as np
 import pytest
+import torch
 
+from cyclekit.data import load_domain
 from cyclekit.data.idx import load_idx_split, read_idx
 from cyclekit.data.semeion import load_semeion
 from cyclekit.data.usps import load_usps
@@ -72,6 +74,21 @@ def test_semeion_split_is_stratified_disjoint_and_fixed(data_dir, register):
     assert set(np.unique(train_images)) <= {0.0, 1.0}
     assert np.bincount(test_labels).tolist() == [1] * 10
     np.testing.assert_array_equal(load_semeion("test", data_dir)[1], test_labels)
+
+
+def test_semeion_as_mnist_is_semeion_framed_at_28_px_with_the_same_labels(data_dir, register):
+    _write_semeion(data_dir / "semeion" / "semeion.data", np.repeat(np.arange(10), 5))
+    register("semeion/semeion.data")
+
+    framed = load_domain("semeion_as_mnist", "test", data_dir=data_dir, image_size=28, channels=1)
+    plain = load_domain("semeion", "test", data_dir=data_dir, image_size=28, channels=1)
+
+    assert framed.images.shape == (10, 1, 28, 28)
+    assert torch.equal(framed.labels, plain.labels)
+    assert not torch.equal(framed.images, plain.images)
+    # MNIST's frame: about 4 px of background on every side, which the plain resize fills.
+    assert framed.images[..., :3, :].max() == -1 and framed.images[..., -3:, :].max() == -1
+    assert plain.images[..., :3, :].max() > -1
 
 
 def test_semeion_without_one_hot_labels_is_rejected(data_dir, register):

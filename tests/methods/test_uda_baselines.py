@@ -72,7 +72,7 @@ def test_dann_learning_rate_schedule():
     assert factor(200) == pytest.approx((1 + 10) ** -0.75)
 
 
-def test_sigmoid_feature_layer_gives_cdlm_encoder_features_and_bad_names_are_refused():
+def test_bounded_feature_layers_and_bad_names_are_refused():
     spec = copy.deepcopy(TINY_UDA["dann"])
     spec["model"].update(feature_activation="sigmoid", feature_dim=12)
     config = build_config({"method": "dann", **spec})
@@ -87,5 +87,10 @@ def test_sigmoid_feature_layer_gives_cdlm_encoder_features_and_bad_names_are_ref
     assert build_config({"method": "dann", **relu}).fingerprint() == shipped.fingerprint()
     assert config.fingerprint() != shipped.fingerprint()
     spec["model"]["feature_activation"] = "tanh"
-    with pytest.raises(ConfigError, match="model.feature_activation='tanh' is not valid"):
+    method = build_method(build_config({"method": "dann", **spec}), torch.device("cpu"))
+    features = method.features(torch.randn(5, config.data.channels, config.data.image_size,
+                                           config.data.image_size) * 10)
+    assert features.min() < 0 < features.max() and features.abs().max() < 1
+    spec["model"]["feature_activation"] = "softplus"
+    with pytest.raises(ConfigError, match="model.feature_activation='softplus' is not valid"):
         build_config({"method": "dann", **spec})
