@@ -4,7 +4,9 @@ Images of any size and mode are read with PIL, brought to the run's channel coun
 RGB by repetition, RGB to grey by BT.601 luminance, alpha dropped, palettes expanded, 16-bit
 and float images scaled by their own maximum) and resized to its image size exactly as the
 training data were (:func:`cyclekit.data.transforms.to_model_images`), then classified by the
-method's target classifier. The CSV ``path,label,confidence`` is written atomically.
+method's target classifier. When the run's target domain is one framed like MNIST
+(``usps_as_mnist``, ``semeion_as_mnist``), each file is read as grey (ink bright) and framed
+the same way first. The CSV ``path,label,confidence`` is written atomically.
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ import torch
 from PIL import Image, UnidentifiedImageError
 
 from cyclekit.core.atomic import atomic_write_text
-from cyclekit.data.transforms import to_model_images
+from cyclekit.data.domain import MNIST_FRAMED_DOMAINS
+from cyclekit.data.mnist_framing import frame_like_mnist
+from cyclekit.data.transforms import to_model_images, to_unit_tensor
 from cyclekit.errors import CyclekitError, DataError
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".pgm",
@@ -64,9 +68,16 @@ def read_image(path: Path, channels: int) -> np.ndarray:
     return np.ascontiguousarray(array)
 
 
-def load_images(paths: list[Path], image_size: int, channels: int) -> torch.Tensor:
-    return torch.cat([to_model_images(read_image(path, channels), image_size, channels)
-                      for path in paths])
+def load_images(paths: list[Path], image_size: int, channels: int, *,
+                frame_like_mnist_first: bool = False) -> torch.Tensor:
+    """The files as model inputs; ``frame_like_mnist_first`` frames each digit (read as grey,
+    ink bright) in MNIST's 20 px box first, as the ``*_as_mnist`` domains were."""
+    def one(path: Path) -> np.ndarray:
+        if not frame_like_mnist_first:
+            return read_image(path, channels)
+        return frame_like_mnist(to_unit_tensor(read_image(path, 1)).numpy())
+
+    return torch.cat([to_model_images(one(path), image_size, channels) for path in paths])
 
 
 def predict(run_dir: str | Path, inputs: list[str | Path], out: str | Path,
@@ -87,7 +98,8 @@ def predict(run_dir: str | Path, inputs: list[str | Path], out: str | Path,
                             f"images; predict needs a run of cdlm, dann, source_only or "
                             f"target_only")
     paths = collect_images([Path(p) for p in inputs])
-    images = load_images(paths, config.data.image_size, config.data.channels)
+    images = load_images(paths, config.data.image_size, config.data.channels,
+                         frame_like_mnist_first=config.data.target in MNIST_FRAMED_DOMAINS)
     labels, confidence = method.predict_images(images, device=device)
     rows = [(str(path), int(label), float(conf))
             for path, label, conf in zip(paths, labels.tolist(), confidence.tolist())]

@@ -120,3 +120,15 @@ def test_predict_device_option(cdlm_run, tmp_path, capsys):
     assert [r["label"] for r in gpu_rows] == [r["label"] for r in cpu_rows]
     assert np.allclose([float(r["confidence"]) for r in gpu_rows],
                        [float(r["confidence"]) for r in cpu_rows], atol=1e-3)
+
+
+def test_images_of_a_domain_framed_like_mnist_are_framed_before_the_resize(tmp_path):
+    pixels = np.zeros((16, 16), dtype=np.uint8)
+    pixels[:, 4:12] = 255  # fills the frame's height, as a USPS digit does
+    Image.fromarray(pixels).save(tmp_path / "usps.png")
+    plain = load_images([tmp_path / "usps.png"], 28, 1)
+    framed = load_images([tmp_path / "usps.png"], 28, 1, frame_like_mnist_first=True)
+    assert plain.shape == framed.shape == (1, 1, 28, 28)
+    assert plain[..., 0, :].max() > 0  # the plain resize keeps ink on the top row
+    ink_rows = (framed[0, 0] > 0).any(dim=1)
+    assert int(ink_rows.sum()) == 20 and not ink_rows[:3].any() and not ink_rows[-3:].any()

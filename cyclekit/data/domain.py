@@ -48,6 +48,11 @@ _LOADERS: dict[str, Callable] = {
 }
 
 
+# Domains whose images are framed like MNIST's before the usual resize: an image file of
+# such a domain (e.g. a USPS digit) is framed the same way by ``cyclekit predict``.
+MNIST_FRAMED_DOMAINS = ("usps_as_mnist", "semeion_as_mnist")
+
+
 def _framed_like_mnist(loaded: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     images, labels = loaded
     return frame_like_mnist(images), labels
