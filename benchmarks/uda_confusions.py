@@ -109,7 +109,10 @@ def main() -> None:
         raise SystemExit(f"no finished runs with checkpoints under {args.runs_dir}; train them "
                          "with benchmarks/uda_results.py first")
     earlier = args.out / "uda_confusions.json"
-    runs = merge_runs(json.loads(earlier.read_text())["runs"] if earlier.is_file() else [], runs)
+    if earlier.is_file():
+        recorded = json.loads(earlier.read_text())
+        runs = merge_runs([{**run, "measured": run.get("measured") or recorded["date"]}
+                           for run in recorded["runs"]], runs)
     result = {"benchmark": "uda_confusions", "date": now,
               "device": describe_device([], 1), "torch": torch.__version__,
               "checkpoint_rule": "last", "split": "target test split",
@@ -119,10 +122,10 @@ def main() -> None:
 
 def merge_runs(earlier: list[dict], measured: list[dict]) -> list[dict]:
     """``measured`` and the ``earlier`` runs it does not replace (same task, row and seed), in
-    task, row and seed order; an earlier run without a date keeps ``measured: null``."""
+    task, row and seed order."""
     key = itemgetter("task", "row", "seed")
     fresh = {key(run) for run in measured}
-    kept = [{"measured": None, **run} for run in earlier if key(run) not in fresh]
+    kept = [run for run in earlier if key(run) not in fresh]
     return sorted(kept + measured,
                   key=lambda run: (TASKS.index(run["task"]), run["row"], run["seed"]))
 

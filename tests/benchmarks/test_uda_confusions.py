@@ -39,8 +39,8 @@ def test_report_names_fashion_classes_and_the_weakest_class():
 
 
 def test_a_new_measure_replaces_only_its_own_runs_and_keeps_the_order():
-    earlier = [{"task": "usps_mnist", "row": "dann", "seed": 0, "accuracy": 0.8},
-               {"task": "mnist_usps", "row": "cdlm", "seed": 1, "accuracy": 0.9},
+    earlier = [{"task": "usps_mnist", "row": "dann", "seed": 0, "accuracy": 0.8, "measured": None},
+               {"task": "mnist_usps", "row": "cdlm", "seed": 1, "accuracy": 0.9, "measured": None},
                {"task": "mnist_usps", "row": "dann", "seed": 1, "accuracy": 0.7}]
     measured = [{"task": "mnist_usps", "row": "dann", "seed": 1, "measured": "today",
                  "accuracy": 0.75}]
