@@ -75,7 +75,6 @@ def measure(run_folder: Path) -> tuple[dict, dict[str, np.ndarray]]:
     target_images = target_images[torch.randperm(len(target_images), generator=generator)]
     source = apply(method.features, pair.x.test.images[:SAMPLES], method, "cpu").float()
     target = apply(method.features, target_images[:SAMPLES], method, "cpu").float()
-    method.eval()
     found = feature_scale(source, target, method.discriminator)
     found["dev_acc"] = json.loads((run_folder / "dev_scores.json").read_text())["dev_acc"]
     found["adversarial_loss_end"] = _adversarial_loss_end(run_folder / "metrics.jsonl",
