@@ -53,7 +53,7 @@ from cyclekit.methods.uda import UDAMethod
 from cyclekit.nets.conv_decoder import ConvDecoder
 from cyclekit.nets.domain_discriminator import DomainDiscriminator
 from cyclekit.nets.gradient_reversal import reversal_coefficient
-from cyclekit.nets.lenet import LeNetClassifier, LeNetTrunk
+from cyclekit.nets.lenet import INPUT_NORMS, LeNetClassifier, LeNetTrunk
 
 MIN_STD = 1e-6
 CODES = ("vector", "spatial")
@@ -71,7 +71,10 @@ class CDLMModelConfig:
     codes of ``latent_dim`` values, or ``spatial`` codes of ``code_channels`` maps at a quarter
     of the image size (UNIT's convolutional latent; W, W_h are then 1x1 convolutions on the
     trunk's unstrided last map and the decoder starts with a conv3x3), flattened wherever a
-    vector is needed (the discriminator, the feature classifier, the KL)."""
+    vector is needed (the discriminator, the feature classifier, the KL). ``input_norm:
+    instance`` standardises each image per channel at the input of the encoder and of the task
+    classifier (:class:`~cyclekit.nets.lenet.LeNetTrunk`); the decoder still generates images
+    on the data's scale."""
 
     modulation: str = "full"
     gamma1: float = 1.0
@@ -100,10 +103,12 @@ class CDLMModelConfig:
     classify_generations: bool = field(default=True, metadata=ADDED_LATER)
     code: str = field(default="vector", metadata=ADDED_LATER)
     code_channels: int = field(default=8, metadata=ADDED_LATER)
+    input_norm: str = field(default="none", metadata=ADDED_LATER)
 
     def validate(self) -> None:
         check_choice("model.modulation", self.modulation, MODULATIONS)
         check_choice("model.code", self.code, CODES)
+        check_choice("model.input_norm", self.input_norm, INPUT_NORMS)
         for key in ("latent_dim", "width", "decoder_width", "classifier_width",
                     "classifier_feature_dim", "discriminator_hidden", "decoder_lr", "code_channels",
                     "encoder_steps", "decoder_steps"):
@@ -135,10 +140,11 @@ class Encoder(nn.Module):
     """
 
     def __init__(self, channels: int, image_size: int, latent_dim: int, width: int,
-                 code_channels: int | None = None):
+                 code_channels: int | None = None, input_norm: str = "none"):
         super().__init__()
         spatial = code_channels is not None
-        self.trunk = LeNetTrunk(channels, image_size, width, spatial=spatial)
+        self.trunk = LeNetTrunk(channels, image_size, width, spatial=spatial,
+                                input_norm=input_norm)
         if spatial:
             side = self.trunk.out_shape[1]
             self.code_size = code_channels * side * side
@@ -169,7 +175,7 @@ class CDLM(UDAMethod):
         model, data = config.model, config.data
         code_channels = model.code_channels if model.code == "spatial" else None
         self.encoder = Encoder(data.channels, data.image_size, model.latent_dim, model.width,
-                               code_channels)
+                               code_channels, model.input_norm)
         code_size = self.encoder.code_size
         self.decoder = ConvDecoder(code_size, data.channels, data.image_size,
                                    model.decoder_width, code_channels=code_channels)
@@ -177,7 +183,8 @@ class CDLM(UDAMethod):
         self.feature_classifier = nn.Linear(code_size, data.num_classes)
         self.classifier = LeNetClassifier(data.channels, data.image_size, data.num_classes,
                                           width=model.classifier_width,
-                                          feature_dim=model.classifier_feature_dim)
+                                          feature_dim=model.classifier_feature_dim,
+                                          input_norm=model.input_norm)
         self.objective = CycleObjective(cycle_x=squared_error, cycle_y=squared_error,
                                         weight_cycle_x=model.beta1, weight_cycle_y=model.beta2)
         # One fixed draw of eps for inference, shared by every image: a prediction never

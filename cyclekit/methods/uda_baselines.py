@@ -28,7 +28,7 @@ from cyclekit.core.registry import register_method
 from cyclekit.methods.uda import UDAMethod
 from cyclekit.nets.domain_discriminator import DomainDiscriminator
 from cyclekit.nets.gradient_reversal import reversal_coefficient
-from cyclekit.nets.lenet import FEATURE_ACTIVATIONS, LeNetClassifier
+from cyclekit.nets.lenet import FEATURE_ACTIVATIONS, INPUT_NORMS, LeNetClassifier
 
 
 @dataclass
@@ -37,7 +37,8 @@ class ClassifierModelConfig:
     ``feature_activation``: ``relu`` (the default; the bounds' presets), ``sigmoid`` (the DANN
     presets, chosen on a development task, docs/uda.md), which with ``feature_dim: 64`` gives
     the features CDLM's encoder has, h = sigmoid(W_h h' + b_h), or ``tanh`` (bounded and
-    zero-centred, screened against the sigmoid)."""
+    zero-centred, screened against the sigmoid). ``input_norm: instance`` standardises each
+    input image per channel before the trunk (:class:`~cyclekit.nets.lenet.LeNetTrunk`)."""
 
     width: int = 16
     feature_dim: int = 128
@@ -45,10 +46,12 @@ class ClassifierModelConfig:
     momentum: float = 0.9
     weight_decay: float = 5e-4
     feature_activation: str = field(default="relu", metadata=ADDED_LATER)
+    input_norm: str = field(default="none", metadata=ADDED_LATER)
 
     def validate(self) -> None:
         check_choice("model.feature_activation", self.feature_activation,
                      tuple(FEATURE_ACTIVATIONS))
+        check_choice("model.input_norm", self.input_norm, INPUT_NORMS)
         for key in ("width", "feature_dim"):
             check_positive(f"model.{key}", getattr(self, key))
         for key in ("dropout", "momentum", "weight_decay"):
@@ -81,7 +84,8 @@ class ClassifierBaseline(UDAMethod):
         self.network = LeNetClassifier(data.channels, data.image_size, data.num_classes,
                                        width=model.width, feature_dim=model.feature_dim,
                                        dropout=model.dropout,
-                                       activation=model.feature_activation)
+                                       activation=model.feature_activation,
+                                       input_norm=model.input_norm)
 
     def features(self, images):
         return self.network.features(images)

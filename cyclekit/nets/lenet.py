@@ -6,6 +6,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+INPUT_NORMS = ("none", "instance")
+
 
 class LeNetTrunk(nn.Module):
     """conv5x5(w)-BN-ReLU-pool, conv5x5(2w)-BN-ReLU-pool, conv3x3/2(4w)-BN-ReLU, flatten.
@@ -13,13 +15,19 @@ class LeNetTrunk(nn.Module):
     At 28 px the map is 4 x 4 (7 -> 4 by the strided conv), at 32 px also 4 x 4; ``out_features``
     is the length of the flattened activations h' of the last convolution. ``spatial=True``
     keeps the map instead: the last convolution is unstrided and not flattened, so the output
-    is (4w, s, s) with s = image_size / 4 (``out_shape``).
+    is (4w, s, s) with s = image_size / 4 (``out_shape``). ``input_norm="instance"`` first
+    standardises each image's channels to zero mean and unit variance (instance normalisation
+    without parameters, as VADA / DIRT-T put at the input of their digit networks): an image's
+    brightness and contrast, e.g. an MNIST-M background's, then no longer reach the network.
     """
 
     def __init__(self, in_channels: int, image_size: int, width: int = 32, *,
-                 spatial: bool = False):
+                 spatial: bool = False, input_norm: str = "none"):
         super().__init__()
-        layers = [
+        if input_norm not in INPUT_NORMS:
+            raise ValueError(f"input_norm must be one of {INPUT_NORMS}, got {input_norm!r}")
+        layers = [nn.InstanceNorm2d(in_channels)] if input_norm == "instance" else []
+        layers += [
             nn.Conv2d(in_channels, width, 5, padding=2, bias=False), nn.BatchNorm2d(width),
             nn.ReLU(inplace=True), nn.MaxPool2d(2),
             nn.Conv2d(width, 2 * width, 5, padding=2, bias=False), nn.BatchNorm2d(2 * width),
@@ -47,9 +55,10 @@ class LeNetClassifier(nn.Module):
     CDLM's encoder path to its feature classifier, h = sigmoid(W_h h' + b_h) (seed 004, Eq. 1)."""
 
     def __init__(self, in_channels: int, image_size: int, num_classes: int, *, width: int = 32,
-                 feature_dim: int = 128, dropout: float = 0.0, activation: str = "relu"):
+                 feature_dim: int = 128, dropout: float = 0.0, activation: str = "relu",
+                 input_norm: str = "none"):
         super().__init__()
-        self.trunk = LeNetTrunk(in_channels, image_size, width)
+        self.trunk = LeNetTrunk(in_channels, image_size, width, input_norm=input_norm)
         self.feature = nn.Sequential(nn.Linear(self.trunk.out_features, feature_dim),
                                      FEATURE_ACTIVATIONS[activation](), nn.Dropout(dropout))
         self.head = nn.Linear(feature_dim, num_classes)

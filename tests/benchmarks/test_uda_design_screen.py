@@ -76,7 +76,7 @@ def test_runs_of_an_earlier_report_are_kept_while_their_preset_and_variant_are_u
     from cyclekit.config import load_config
 
     def recorded(variant: str, seed: int, extra: tuple[str, ...] = ()) -> dict:
-        overrides = [f"seed={seed}", uda_design_screen.DEV_TARGET,
+        overrides = [f"seed={seed}", *uda_design_screen.DEV_TARGETS["semeion"][0],
                      *uda_design_screen.CDLM_VARIANTS[variant][0], *extra]
         config = load_config(uda_design_screen.PRESETS / "mnist_usps_cdlm.yaml",
                              overrides).to_dict()
@@ -86,14 +86,14 @@ def test_runs_of_an_earlier_report_are_kept_while_their_preset_and_variant_are_u
     kept = recorded("latent_128", 0, ("train.accelerator=cuda",))  # where it ran is no change
     changed = recorded("latent_128", 1, ("model.width=8",))
     unknown = {**recorded("shipped", 0), "key": ["dev", "no_such_variant", 0]}
-    args = SimpleNamespace(overrides=[], method="cdlm")
+    args = SimpleNamespace(overrides=[], method="cdlm", dev_target="semeion")
     assert uda_design_screen._earlier_runs([kept, changed, unknown], args) == [kept]
 
 
 def test_dann_screen_uses_dann_presets_and_reports_one_classifier():
     from types import SimpleNamespace
 
-    args = SimpleNamespace(overrides=["train.steps=10"], method="dann")
+    args = SimpleNamespace(overrides=["train.steps=10"], method="dann", dev_target="semeion")
     preset, overrides = uda_design_screen._preset_and_overrides(
         ("dev", "cdlm_encoder_features", 0), args)
     assert preset.name == "mnist_usps_dann.yaml"
@@ -102,6 +102,13 @@ def test_dann_screen_uses_dann_presets_and_reports_one_classifier():
     preset, overrides = uda_design_screen._preset_and_overrides(("usps_mnist", "shipped", 1), args)
     assert preset.name == "usps_mnist_dann.yaml"  # "shipped" stays the preset it screened
     assert overrides == ["model.feature_activation=relu", "train.steps=10"]
+    args.dev_target = "semeion_m"  # the colour development task: Semeion-M in 3 channels
+    preset, overrides = uda_design_screen._preset_and_overrides(
+        ("dev", "sigmoid_input_instance_norm", 0), args)
+    assert preset.name == "mnist_usps_dann.yaml"
+    assert overrides == ["data.target=semeion_m", "data.channels=3",
+                         "model.feature_activation=sigmoid", "model.input_norm=instance",
+                         "train.steps=10"]
 
     screen = [_run("dev", "shipped", 0, {"dev_acc": 0.60}),
               _run("dev", "sigmoid_features", 0, {"dev_acc": 0.65})]

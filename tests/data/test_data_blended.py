@@ -102,6 +102,26 @@ def test_mnistm_needs_bsds500(tiny_mnist):
         load_domain("mnistm", data_dir=tiny_mnist)
 
 
+def test_semeion_m_is_semeion_framed_like_mnist_blended_over_the_split_photos(bsds, register):
+    """Each Semeion digit, framed like MNIST's (``semeion_as_mnist``), is blended as MNIST-M's
+    are: |photo - 255 digit| over the split's photos, with Semeion's labels."""
+    rows = []
+    for label in np.repeat(np.arange(10), 5):
+        pixels = np.zeros((16, 16))
+        pixels[3:13, 5:11] = 1
+        rows.append(" ".join(f"{v:g}" for v in [*pixels.ravel(), *np.eye(10)[label]]))
+    (bsds / "semeion").mkdir()
+    (bsds / "semeion" / "semeion.data").write_text("\n".join(rows) + "\n")
+    register("semeion/semeion.data")
+    for split, colour in (("train", TRAIN_COLOUR), ("test", TEST_COLOUR)):
+        framed = load_domain("semeion_as_mnist", split, data_dir=bsds, image_size=28, channels=1)
+        blended = load_domain("semeion_m", split, data_dir=bsds, image_size=28, channels=3)
+        assert torch.equal(blended.labels, framed.labels) and blended.images.shape[1] == 3
+        ink = ((framed.images[:, 0] + 1) / 2 * 255).numpy()[:, None]
+        expected = np.abs(np.array(colour)[None, :, None, None] - ink)
+        np.testing.assert_allclose((blended.images.numpy() + 1) / 2 * 255, expected, atol=4)
+
+
 def test_binarised_share_thickens_the_anti_aliased_rim_of_chosen_digits(bsds, data_dir, register,
                                                                        write_idx):
     """A digit with a grey rim: binarised copies blend the rim like the stroke (255), the

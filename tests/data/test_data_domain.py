@@ -7,7 +7,7 @@ from cyclekit.errors import DataError
 def test_domain_names():
     assert list_domains() == [
         "digits", "digits_m", "mnist", "usps", "fashion", "semeion", "usps_as_mnist",
-        "semeion_as_mnist", "mnistm", "fashionm", "bsds500", "facades_photo", "facades_labels",
+        "semeion_as_mnist", "mnistm", "fashionm", "semeion_m", "bsds500", "facades_photo", "facades_labels",
     ]
 
 

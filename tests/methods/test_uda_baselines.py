@@ -94,3 +94,22 @@ def test_bounded_feature_layers_and_bad_names_are_refused():
     spec["model"]["feature_activation"] = "softplus"
     with pytest.raises(ConfigError, match="model.feature_activation='softplus' is not valid"):
         build_config({"method": "dann", **spec})
+
+
+@pytest.mark.parametrize("method_name", ["dann", "cdlm"])
+def test_input_norm_is_a_choice_of_both_methods_and_defaults_to_the_old_networks(method_name):
+    spec = copy.deepcopy(TINY_UDA[method_name])
+    shipped = build_config({"method": method_name, **copy.deepcopy(spec)})
+    spec["model"]["input_norm"] = "none"  # the default: checkpoints from before match
+    assert build_config({"method": method_name, **spec}).fingerprint() == shipped.fingerprint()
+    spec["model"]["input_norm"] = "instance"
+    config = build_config({"method": method_name, **spec})
+    method = build_method(config, torch.device("cpu")).eval()
+    size, channels = config.data.image_size, config.data.channels
+    images = torch.randn(5, channels, size, size)
+    with torch.no_grad():
+        torch.testing.assert_close(method.classify(3 * images - 0.5), method.classify(images),
+                                   rtol=1e-3, atol=1e-3)
+    spec["model"]["input_norm"] = "layer"
+    with pytest.raises(ConfigError, match="model.input_norm='layer' is not valid"):
+        build_config({"method": method_name, **spec})
