@@ -87,6 +87,9 @@ CDLM_VARIANTS = {  # name -> (overrides, why it might matter)
     "latent_128_discriminator_1024": (["model.latent_dim=128", "model.discriminator_hidden=1024"], (
         "the two cheapest runners-up together, within the 15-minute budget (the three together "
         "gained most on Fashion → FashionM but cost 1.48×; colour round)")),
+    "per_domain_batch_norm": (["model.batch_norm=per_domain"], (
+        "the encoder's batch norm keeps statistics per domain (AdaBN in training, as DSBN) "
+        "instead of normalising the mixed source + target batch (batch-norm round)")),
 }
 DANN_VARIANTS = {
     # The screen ran before its pick became the presets' setting: "shipped" is the preset as
@@ -122,6 +125,10 @@ DANN_VARIANTS = {
                                      "model.input_norm=instance"],
                                     ("each input image standardised per channel (VADA / DIRT-T's "
                                      "input normalisation; colour round)")),
+    "sigmoid_per_domain_batch_norm": (["model.feature_activation=sigmoid",
+                                       "model.batch_norm=per_domain"],
+                                      ("the trunk's batch norm keeps statistics per domain "
+                                       "(AdaBN in training, as DSBN; batch-norm round)")),
 }
 VARIANTS = {"cdlm": CDLM_VARIANTS, "dann": DANN_VARIANTS}
 REPORTS = {"cdlm": "uda_design_screen", "dann": "uda_design_screen_dann"}

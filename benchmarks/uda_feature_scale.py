@@ -65,6 +65,7 @@ def measure(run_folder: Path) -> tuple[dict, dict[str, np.ndarray]]:
     """A finished DANN dev run's numbers and its feature norms per domain (for the figure)."""
     from cyclekit.core.trainer import load_trained_method
     from cyclekit.methods.uda_eval import apply
+    from cyclekit.nets.domain_batch_norm import SOURCE
 
     config, method = load_trained_method(run_folder)
     if config.method != "dann":
@@ -73,7 +74,8 @@ def measure(run_folder: Path) -> tuple[dict, dict[str, np.ndarray]]:
     target_images = torch.cat([pair.y.train.images, pair.y.val.images, pair.y.test.images])
     generator = torch.Generator().manual_seed(0)
     target_images = target_images[torch.randperm(len(target_images), generator=generator)]
-    source = apply(method.features, pair.x.test.images[:SAMPLES], method, "cpu").float()
+    source = apply(lambda x: method.features(x, SOURCE), pair.x.test.images[:SAMPLES], method,
+                   "cpu").float()
     target = apply(method.features, target_images[:SAMPLES], method, "cpu").float()
     found = feature_scale(source, target, method.discriminator)
     found["dev_acc"] = json.loads((run_folder / "dev_scores.json").read_text())["dev_acc"]

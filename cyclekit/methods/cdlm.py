@@ -51,6 +51,7 @@ from cyclekit.methods import cdlm_eval
 from cyclekit.methods.cdlm_modulation import MODULATIONS, modulate
 from cyclekit.methods.uda import UDAMethod
 from cyclekit.nets.conv_decoder import ConvDecoder
+from cyclekit.nets.domain_batch_norm import BATCH_NORMS, SOURCE, TARGET
 from cyclekit.nets.domain_discriminator import DomainDiscriminator
 from cyclekit.nets.gradient_reversal import reversal_coefficient
 from cyclekit.nets.lenet import INPUT_NORMS, LeNetClassifier, LeNetTrunk
@@ -74,7 +75,9 @@ class CDLMModelConfig:
     vector is needed (the discriminator, the feature classifier, the KL). ``input_norm:
     instance`` standardises each image per channel at the input of the encoder and of the task
     classifier (:class:`~cyclekit.nets.lenet.LeNetTrunk`); the decoder still generates images
-    on the data's scale."""
+    on the data's scale. ``batch_norm: per_domain`` gives the encoder's trunk one set of
+    batch-norm statistics per domain (:mod:`cyclekit.nets.domain_batch_norm`) instead of
+    normalising the concatenated source + target batch."""
 
     modulation: str = "full"
     gamma1: float = 1.0
@@ -104,11 +107,13 @@ class CDLMModelConfig:
     code: str = field(default="vector", metadata=ADDED_LATER)
     code_channels: int = field(default=8, metadata=ADDED_LATER)
     input_norm: str = field(default="none", metadata=ADDED_LATER)
+    batch_norm: str = field(default="shared", metadata=ADDED_LATER)
 
     def validate(self) -> None:
         check_choice("model.modulation", self.modulation, MODULATIONS)
         check_choice("model.code", self.code, CODES)
         check_choice("model.input_norm", self.input_norm, INPUT_NORMS)
+        check_choice("model.batch_norm", self.batch_norm, BATCH_NORMS)
         for key in ("latent_dim", "width", "decoder_width", "classifier_width",
                     "classifier_feature_dim", "discriminator_hidden", "decoder_lr", "code_channels",
                     "encoder_steps", "decoder_steps"):
@@ -136,15 +141,17 @@ class Encoder(nn.Module):
 
     With ``code_channels`` the code is convolutional: the trunk keeps its (4w, s, s) map, W and
     W_h are 1x1 convolutions to ``code_channels`` maps, and the codes are flattened.
-    ``code_size`` is the length of mu, sigma and h.
+    ``code_size`` is the length of mu, sigma and h. ``domain`` picks the trunk's batch-norm
+    statistics when they are kept per domain (``batch_norm="per_domain"``).
     """
 
     def __init__(self, channels: int, image_size: int, latent_dim: int, width: int,
-                 code_channels: int | None = None, input_norm: str = "none"):
+                 code_channels: int | None = None, input_norm: str = "none",
+                 batch_norm: str = "shared"):
         super().__init__()
         spatial = code_channels is not None
         self.trunk = LeNetTrunk(channels, image_size, width, spatial=spatial,
-                                input_norm=input_norm)
+                                input_norm=input_norm, batch_norm=batch_norm)
         if spatial:
             side = self.trunk.out_shape[1]
             self.code_size = code_channels * side * side
@@ -159,8 +166,16 @@ class Encoder(nn.Module):
 
         self.mu, self.log_sigma, self.h = head(), head(), head()
 
-    def forward(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        features = self.trunk(images)
+    def forward(self, images: torch.Tensor, domain: int = SOURCE,
+                ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        return self._codes(self.trunk(images, domain))
+
+    def forward_domains(self, source: torch.Tensor, target: torch.Tensor,
+                        ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """mu, sigma, h of source then target images (``LeNetTrunk.forward_domains``)."""
+        return self._codes(self.trunk.forward_domains(source, target))
+
+    def _codes(self, features: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         return (self.mu(features), self.log_sigma(features).exp(),
                 torch.sigmoid(self.h(features)))
 
@@ -175,7 +190,7 @@ class CDLM(UDAMethod):
         model, data = config.model, config.data
         code_channels = model.code_channels if model.code == "spatial" else None
         self.encoder = Encoder(data.channels, data.image_size, model.latent_dim, model.width,
-                               code_channels, model.input_norm)
+                               code_channels, model.input_norm, model.batch_norm)
         code_size = self.encoder.code_size
         self.decoder = ConvDecoder(code_size, data.channels, data.image_size,
                                    model.decoder_width, code_channels=code_channels)
@@ -196,7 +211,7 @@ class CDLM(UDAMethod):
         """h_s, h_t and the modulated codes' means and stds, source and target in one pass
         (pairing the i-th source with the i-th target image)."""
         model, count = self.config.model, len(x)
-        mu, sigma, h = self.encoder(torch.cat([x, y]))
+        mu, sigma, h = self.encoder.forward_domains(x, y)
         mu_s, mu_t, sigma_s, sigma_t, h_s, h_t = (*mu.split(count), *sigma.split(count),
                                                   *h.split(count))
         mean_st, std_st = modulate(model.modulation, mu_s, sigma_s, sigma_t, h_t, model.gamma1,
@@ -285,19 +300,19 @@ class CDLM(UDAMethod):
                                 betas=(model.decoder_beta1, model.decoder_beta2))
 
     # Inference views (fixed eps; see ``inference_noise``).
-    def source_like(self, images: torch.Tensor) -> torch.Tensor:
-        """x~_ts = D(g1 h_t + g2 eps) of target images (Sec. 3.2.4)."""
-        h = self.encoder(images)[2]
+    def source_like(self, images: torch.Tensor, domain: int = TARGET) -> torch.Tensor:
+        """x~_ts = D(g1 h_t + g2 eps) of target images (Sec. 3.2.4); x~_s of source images."""
+        h = self.encoder(images, domain)[2]
         return self.decoder(self._generation_code(h, self.inference_noise.expand_as(h)))
 
-    def features(self, images):
-        return self.encoder(images)[2]
+    def features(self, images, domain=TARGET):
+        return self.encoder(images, domain)[2]
 
-    def classify(self, images):
-        return self.classifier(self.source_like(images))
+    def classify(self, images, domain=TARGET):
+        return self.classifier(self.source_like(images, domain))
 
-    def classify_features(self, images):
-        return self.feature_classifier(self.features(images))
+    def classify_features(self, images, domain=TARGET):
+        return self.feature_classifier(self.features(images, domain))
 
     def map_xy(self, x, batch=None):
         """The cross-domain generation D(z_st), modulated by the batch's target images when

@@ -26,6 +26,7 @@ from cyclekit.data.labelled_unpaired import LabelledUnpairedBatcher
 from cyclekit.data.pair import DomainPair, _load_splits
 from cyclekit.errors import ConfigError
 from cyclekit.methods import uda_eval
+from cyclekit.nets.domain_batch_norm import SOURCE, TARGET
 
 
 @dataclass
@@ -88,15 +89,21 @@ class UDAMethod(CyclicMethod):
         """Training progress p in [0, 1], for Ganin's schedules."""
         return min(1.0, step / self.config.train.steps)
 
-    # The views every adaptation method gives of an image batch.
-    def features(self, images: torch.Tensor) -> torch.Tensor:
+    @property
+    def labelled_index(self) -> int:
+        """The labelled domain as a batch-norm domain index (``SOURCE`` or ``TARGET``)."""
+        return SOURCE if self.labelled_domain == "x" else TARGET
+
+    # The views every adaptation method gives of an image batch; ``domain`` (SOURCE or
+    # TARGET) says where the images come from, for networks that normalise each domain apart.
+    def features(self, images: torch.Tensor, domain: int = TARGET) -> torch.Tensor:
         raise NotImplementedError
 
-    def classify(self, images: torch.Tensor) -> torch.Tensor:
+    def classify(self, images: torch.Tensor, domain: int = TARGET) -> torch.Tensor:
         raise NotImplementedError
 
-    def classify_features(self, images: torch.Tensor) -> torch.Tensor:
-        return self.classify(images)
+    def classify_features(self, images: torch.Tensor, domain: int = TARGET) -> torch.Tensor:
+        return self.classify(images, domain)
 
     # The alternating strategy's hooks.
     def update_schedule(self) -> list[tuple[str, int]]:
@@ -120,7 +127,9 @@ class UDAMethod(CyclicMethod):
         split = getattr(data, self.labelled_domain).val
         if len(split.images) == 0:
             return {}
-        return {"val/labelled_error": 1.0 - uda_eval.accuracy(self.classify, split, self, device)}
+        error = 1.0 - uda_eval.accuracy(lambda x: self.classify(x, self.labelled_index), split,
+                                        self, device)
+        return {"val/labelled_error": error}
 
     def sample_rows(self, data: DomainPair, count: int, device):
         return [data.x.test.images[:count], data.y.test.images[:count]], ["source", "target"]

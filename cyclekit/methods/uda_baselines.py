@@ -14,6 +14,7 @@ All three train one player, ``network`` (SGD with momentum), with the alternatin
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import torch
 import torch.nn.functional as F
@@ -26,6 +27,7 @@ from cyclekit.config import (
 )
 from cyclekit.core.registry import register_method
 from cyclekit.methods.uda import UDAMethod
+from cyclekit.nets.domain_batch_norm import BATCH_NORMS, SOURCE, TARGET
 from cyclekit.nets.domain_discriminator import DomainDiscriminator
 from cyclekit.nets.gradient_reversal import reversal_coefficient
 from cyclekit.nets.lenet import FEATURE_ACTIVATIONS, INPUT_NORMS, LeNetClassifier
@@ -47,6 +49,8 @@ class ClassifierModelConfig:
     weight_decay: float = 5e-4
     feature_activation: str = field(default="relu", metadata=ADDED_LATER)
     input_norm: str = field(default="none", metadata=ADDED_LATER)
+    # Per-domain statistics need target images in training: an option of DANN only.
+    batch_norm: ClassVar[str] = "shared"
 
     def validate(self) -> None:
         check_choice("model.feature_activation", self.feature_activation,
@@ -60,14 +64,18 @@ class ClassifierModelConfig:
 
 @dataclass
 class DANNModelConfig(ClassifierModelConfig):
-    """Plus the domain discriminator (two layers) and the reversal schedule's gamma (10)."""
+    """Plus the domain discriminator (two layers) and the reversal schedule's gamma (10).
+    ``batch_norm: per_domain`` keeps one set of batch-norm statistics per domain in the trunk
+    (:mod:`cyclekit.nets.domain_batch_norm`) instead of normalising the concatenated batch."""
 
     discriminator_hidden: int = 256
     weight_adversarial: float = 1.0
     reversal_gamma: float = 10.0
+    batch_norm: str = field(default="shared", metadata=ADDED_LATER)
 
     def validate(self) -> None:
         super().validate()
+        check_choice("model.batch_norm", self.batch_norm, BATCH_NORMS)
         check_positive("model.discriminator_hidden", self.discriminator_hidden)
         check_non_negative("model.weight_adversarial", self.weight_adversarial)
         check_non_negative("model.reversal_gamma", self.reversal_gamma)
@@ -85,20 +93,22 @@ class ClassifierBaseline(UDAMethod):
                                        width=model.width, feature_dim=model.feature_dim,
                                        dropout=model.dropout,
                                        activation=model.feature_activation,
-                                       input_norm=model.input_norm)
+                                       input_norm=model.input_norm,
+                                       batch_norm=model.batch_norm)
 
-    def features(self, images):
-        return self.network.features(images)
+    def features(self, images, domain=TARGET):
+        return self.network.features(images, domain)
 
-    def classify(self, images):
-        return self.network(images)
+    def classify(self, images, domain=TARGET):
+        return self.network(images, domain)
 
     def update_schedule(self):
         return [("network", 1)]
 
     def player_losses(self, batch, player, step):
         key = self.labelled_domain
-        return {"task": F.cross_entropy(self.network(batch[key]), batch[f"{key}_labels"])}
+        return {"task": F.cross_entropy(self.network(batch[key], self.labelled_index),
+                                        batch[f"{key}_labels"])}
 
     def player_params(self):
         return {"network": list(self.parameters())}
@@ -110,7 +120,7 @@ class ClassifierBaseline(UDAMethod):
 
     def map_xy(self, x, batch=None):
         """Source images to class logits."""
-        return self.classify(x)
+        return self.classify(x, SOURCE)
 
     def map_yx(self, y, batch=None):
         """Target images to class logits."""
@@ -140,7 +150,7 @@ class DANN(ClassifierBaseline):
 
     def player_losses(self, batch, player, step):
         count = len(batch["x"])
-        features = self.network.features(torch.cat([batch["x"], batch["y"]]))
+        features = self.network.features_domains(batch["x"], batch["y"])
         coefficient = reversal_coefficient(self.progress(step), self.config.model.reversal_gamma)
         adversarial = self.discriminator.adversarial_loss(features[:count], features[count:],
                                                           coefficient)

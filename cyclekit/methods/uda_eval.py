@@ -15,6 +15,7 @@ from collections.abc import Callable
 import torch
 
 from cyclekit.metrics.a_distance import proxy_a_distance
+from cyclekit.nets.domain_batch_norm import SOURCE
 
 BATCH = 500
 A_DISTANCE_SAMPLES = 2000
@@ -43,11 +44,12 @@ def evaluate(method, pair, device) -> dict[str, float]:
     metrics = {"test/target_acc": accuracy(method.classify, target, method, device),
                "test/target_acc_feature": accuracy(method.classify_features, target, method,
                                                    device),
-               "test/source_acc": accuracy(method.classify, source, method, device)}
+               "test/source_acc": accuracy(lambda x: method.classify(x, SOURCE), source, method,
+                                           device)}
     count = A_DISTANCE_SAMPLES
     metrics["test/a_distance_raw"] = proxy_a_distance(source.images[:count], target.images[:count])
     metrics["test/a_distance_feature"] = proxy_a_distance(
-        apply(method.features, source.images[:count], method, device),
+        apply(lambda x: method.features(x, SOURCE), source.images[:count], method, device),
         apply(method.features, target.images[:count], method, device))
     metrics.update(method.extra_metrics(pair, device))
     return metrics

@@ -8,6 +8,7 @@ import torch
 
 from cyclekit.config import ConfigError, TrainConfig, build_config
 from cyclekit.core.trainer import build_method, lr_factor
+from cyclekit.nets.domain_batch_norm import SOURCE
 from cyclekit.nets.gradient_reversal import annealed_lr_factor, reversal_coefficient
 from tests.conftest import TINY_UDA
 from tests.core.toy import make_players
@@ -113,3 +114,40 @@ def test_input_norm_is_a_choice_of_both_methods_and_defaults_to_the_old_networks
     spec["model"]["input_norm"] = "layer"
     with pytest.raises(ConfigError, match="model.input_norm='layer' is not valid"):
         build_config({"method": method_name, **spec})
+
+
+@pytest.mark.parametrize("method_name", ["dann", "cdlm"])
+def test_per_domain_batch_norm_trains_and_reads_each_domain_with_its_statistics(method_name):
+    spec = copy.deepcopy(TINY_UDA[method_name])
+    shipped = build_config({"method": method_name, **copy.deepcopy(spec)})
+    spec["model"]["batch_norm"] = "shared"  # the default: checkpoints from before match
+    assert build_config({"method": method_name, **spec}).fingerprint() == shipped.fingerprint()
+    spec["model"]["batch_norm"] = "per_domain"
+    config = build_config({"method": method_name, **spec})
+    torch.manual_seed(0)
+    method = build_method(config, torch.device("cpu"))
+    batcher = method.make_batcher(method.load_data(config))
+    players = make_players(method, lr=0.01)
+    for step in range(3):
+        batch = batcher.next()
+        for player, _ in method.update_schedule():
+            players.update((player,), sum(method.player_losses(batch, player, step).values()),
+                           step)
+    method.eval()
+    images = batch["y"]
+    with torch.no_grad():
+        logits = method.classify(images)
+        as_target, as_source = method.features(images), method.features(images, SOURCE)
+    assert logits.shape == (len(images), config.data.num_classes)
+    assert torch.isfinite(logits).all() and torch.isfinite(as_target).all()
+    assert not torch.allclose(as_target, as_source, atol=1e-4)
+    spec["model"]["batch_norm"] = "per_image"
+    with pytest.raises(ConfigError, match="model.batch_norm='per_image' is not valid"):
+        build_config({"method": method_name, **spec})
+
+
+def test_per_domain_batch_norm_is_refused_where_one_domain_is_seen():
+    spec = copy.deepcopy(TINY_UDA["source_only"])
+    spec["model"]["batch_norm"] = "per_domain"
+    with pytest.raises(ConfigError, match="batch_norm"):
+        build_config({"method": "source_only", **spec})
