@@ -77,7 +77,10 @@ class CDLMModelConfig:
     classifier (:class:`~cyclekit.nets.lenet.LeNetTrunk`); the decoder still generates images
     on the data's scale. ``batch_norm: per_domain`` gives the encoder's trunk one set of
     batch-norm statistics per domain (:mod:`cyclekit.nets.domain_batch_norm`) instead of
-    normalising the concatenated source + target batch."""
+    normalising the concatenated source + target batch. ``weight_target_entropy`` (beyond the
+    paper; 0 = off) adds the mean entropy of both target predictions, the feature classifier's
+    on h_t and the task classifier's on x~_ts, to the encoder's loss: the conditional entropy
+    term of VADA (Shu et al. 2018), the cluster assumption on the target."""
 
     modulation: str = "full"
     gamma1: float = 1.0
@@ -108,6 +111,7 @@ class CDLMModelConfig:
     code_channels: int = field(default=8, metadata=ADDED_LATER)
     input_norm: str = field(default="none", metadata=ADDED_LATER)
     batch_norm: str = field(default="shared", metadata=ADDED_LATER)
+    weight_target_entropy: float = field(default=0.0, metadata=ADDED_LATER)
 
     def validate(self) -> None:
         check_choice("model.modulation", self.modulation, MODULATIONS)
@@ -121,7 +125,7 @@ class CDLMModelConfig:
         for key in ("gamma1", "gamma2", "lambda1", "lambda2", "beta1", "beta2",
                     "weight_adversarial", "weight_feature_task", "weight_image_task",
                     "reversal_gamma", "momentum", "weight_decay", "decoder_beta1",
-                    "decoder_beta2"):
+                    "decoder_beta2", "weight_target_entropy"):
             check_non_negative(f"model.{key}", getattr(self, key))
 
 
@@ -129,6 +133,12 @@ def gaussian_kl(mean: torch.Tensor, std: torch.Tensor) -> torch.Tensor:
     """KL(N(mean, std^2) || N(0, I)) summed over dimensions, averaged over the batch."""
     std = std.clamp_min(MIN_STD)
     return (0.5 * (mean ** 2 + std ** 2 - 1.0) - std.log()).sum(dim=1).mean()
+
+
+def prediction_entropy(logits: torch.Tensor) -> torch.Tensor:
+    """Entropy of the softmax of ``logits``, averaged over the batch."""
+    log_p = F.log_softmax(logits.float(), dim=1)
+    return -(log_p.exp() * log_p).sum(dim=1).mean()
 
 
 def squared_error(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
@@ -234,7 +244,8 @@ class CDLM(UDAMethod):
     def encoder_losses(self, batch, step) -> dict[str, torch.Tensor]:
         """Eq. 21: L_adv + lambda1 L_KL + lambda2 L_Rec, plus the source task losses through
         h_s (the feature classifier, and the task classifier on x~_s when
-        ``classify_generations``)."""
+        ``classify_generations``); with ``weight_target_entropy``, the entropy of both target
+        predictions."""
         model = self.config.model
         x, labels = batch["x"], batch["x_labels"]
         codes = self.encode_pair(x, batch["y"])
@@ -242,7 +253,10 @@ class CDLM(UDAMethod):
         codes_to_decode = [z_st]
         if model.classify_generations:
             codes_to_decode.append(self._generation_code(codes["h_s"]))
-        x_st, *x_tilde_s = self.decoder(torch.cat(codes_to_decode)).split(len(x))
+        if model.weight_target_entropy:
+            codes_to_decode.append(self._generation_code(codes["h_t"]))
+        x_st, *generations = self.decoder(torch.cat(codes_to_decode)).split(len(x))
+        x_tilde_s = generations[:1] if model.classify_generations else []
         coefficient = reversal_coefficient(self.progress(step), model.reversal_gamma)
         losses = {
             "adversarial": model.weight_adversarial * self.discriminator.adversarial_loss(
@@ -255,6 +269,10 @@ class CDLM(UDAMethod):
         if x_tilde_s:
             losses["image_task"] = model.weight_image_task * F.cross_entropy(
                 self.classifier(x_tilde_s[0]), labels)
+        if model.weight_target_entropy:
+            losses["target_entropy"] = model.weight_target_entropy * (
+                prediction_entropy(self.feature_classifier(codes["h_t"]))
+                + prediction_entropy(self.classifier(generations[-1])))
         return losses
 
     def decoder_losses(self, batch) -> dict[str, torch.Tensor]:

@@ -10,7 +10,7 @@ from cyclekit.config import build_config
 from cyclekit.core.strategy import build_strategy
 from cyclekit.core.trainer import build_method
 from cyclekit.errors import ConfigError
-from cyclekit.methods.cdlm import gaussian_kl
+from cyclekit.methods.cdlm import gaussian_kl, prediction_entropy
 from cyclekit.methods.cdlm_modulation import modulate
 from tests.conftest import TINY_UDA
 from tests.core.toy import make_players
@@ -100,6 +100,25 @@ def test_without_classify_generations_the_task_loss_never_reaches_the_generation
     task = on.player_losses(batch, "decoder", 0)["image_task"]
     assert any(g is not None and g.abs().sum() > 0 for g in torch.autograd.grad(
         task, list(on.decoder.parameters()), allow_unused=True))
+
+
+def test_target_entropy_is_off_by_default_and_reaches_the_encoder_through_both_predictions():
+    assert prediction_entropy(torch.zeros(3, 10)) == pytest.approx(float(torch.log(torch.tensor(10.))))
+    assert prediction_entropy(torch.tensor([[50.0, 0.0, 0.0]])) < 1e-6
+    assert _tiny().fingerprint() == _tiny(weight_target_entropy=0.0).fingerprint()
+    config = _tiny(weight_target_entropy=0.5)
+    torch.manual_seed(0)
+    method = build_method(config, torch.device("cpu"))
+    batch = method.make_batcher(method.load_data(config)).next()
+    losses = method.player_losses(batch, "encoder", 0)
+    assert set(losses) >= {"adversarial", "feature_task", "image_task", "target_entropy"}
+    entropy = losses["target_entropy"]
+    assert 0 < float(entropy.detach()) <= 0.5 * 2 * float(torch.log(torch.tensor(10.0))) + 1e-5
+    grads = torch.autograd.grad(entropy, [method.encoder.h.weight, method.classifier.head.weight,
+                                          method.feature_classifier.weight])
+    assert all(g.abs().sum() > 0 for g in grads)
+    with pytest.raises(ConfigError, match="weight_target_entropy"):
+        _tiny(weight_target_entropy=-1.0)
 
 
 @pytest.mark.parametrize("code", ["vector", "spatial"])
