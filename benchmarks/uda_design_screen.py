@@ -90,6 +90,9 @@ CDLM_VARIANTS = {  # name -> (overrides, why it might matter)
     "per_domain_batch_norm": (["model.batch_norm=per_domain"], (
         "the encoder's batch norm keeps statistics per domain (AdaBN in training, as DSBN) "
         "instead of normalising the mixed source + target batch (batch-norm round)")),
+    "target_entropy_0.1": (["model.weight_target_entropy=0.1"], (
+        "beyond the paper: VADA's conditional entropy of the target predictions, weight 0.1 "
+        "(run after its Table 2 analysis; entropy round)")),
 }
 DANN_VARIANTS = {
     # The screen ran before its pick became the presets' setting: "shipped" is the preset as
