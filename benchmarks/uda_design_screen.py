@@ -93,6 +93,9 @@ CDLM_VARIANTS = {  # name -> (overrides, why it might matter)
     "target_entropy_0.1": (["model.weight_target_entropy=0.1"], (
         "beyond the paper: VADA's conditional entropy of the target predictions, weight 0.1 "
         "(run after its Table 2 analysis; entropy round)")),
+    "target_vada_0.1": (["model.weight_target_entropy=0.1", "model.weight_target_vat=0.1"], (
+        "beyond the paper: both of VADA's target terms, the conditional entropy and virtual "
+        "adversarial training (radius 3.5), under one weight 0.1 as VADA's lambda_t (VAT round)")),
 }
 DANN_VARIANTS = {
     # The screen ran before its pick became the presets' setting: "shipped" is the preset as

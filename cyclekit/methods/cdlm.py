@@ -50,6 +50,10 @@ from cyclekit.core.registry import register_method
 from cyclekit.methods import cdlm_eval
 from cyclekit.methods.cdlm_modulation import MODULATIONS, modulate
 from cyclekit.methods.uda import UDAMethod
+from cyclekit.methods.virtual_adversarial import (
+    frozen_batch_norm_statistics,
+    virtual_adversarial_loss,
+)
 from cyclekit.nets.conv_decoder import ConvDecoder
 from cyclekit.nets.domain_batch_norm import BATCH_NORMS, SOURCE, TARGET
 from cyclekit.nets.domain_discriminator import DomainDiscriminator
@@ -80,7 +84,10 @@ class CDLMModelConfig:
     normalising the concatenated source + target batch. ``weight_target_entropy`` (beyond the
     paper; 0 = off) adds the mean entropy of both target predictions, the feature classifier's
     on h_t and the task classifier's on x~_ts, to the encoder's loss: the conditional entropy
-    term of VADA (Shu et al. 2018), the cluster assumption on the target."""
+    term of VADA (Shu et al. 2018), the cluster assumption on the target.
+    ``weight_target_vat`` (beyond the paper; 0 = off) adds VADA's other target term, virtual
+    adversarial training of the feature classifier on h_t within ``vat_radius`` of each target
+    image (:mod:`cyclekit.methods.virtual_adversarial`)."""
 
     modulation: str = "full"
     gamma1: float = 1.0
@@ -112,6 +119,8 @@ class CDLMModelConfig:
     input_norm: str = field(default="none", metadata=ADDED_LATER)
     batch_norm: str = field(default="shared", metadata=ADDED_LATER)
     weight_target_entropy: float = field(default=0.0, metadata=ADDED_LATER)
+    weight_target_vat: float = field(default=0.0, metadata=ADDED_LATER)
+    vat_radius: float = field(default=3.5, metadata=ADDED_LATER)
 
     def validate(self) -> None:
         check_choice("model.modulation", self.modulation, MODULATIONS)
@@ -120,12 +129,12 @@ class CDLMModelConfig:
         check_choice("model.batch_norm", self.batch_norm, BATCH_NORMS)
         for key in ("latent_dim", "width", "decoder_width", "classifier_width",
                     "classifier_feature_dim", "discriminator_hidden", "decoder_lr", "code_channels",
-                    "encoder_steps", "decoder_steps"):
+                    "encoder_steps", "decoder_steps", "vat_radius"):
             check_positive(f"model.{key}", getattr(self, key))
         for key in ("gamma1", "gamma2", "lambda1", "lambda2", "beta1", "beta2",
                     "weight_adversarial", "weight_feature_task", "weight_image_task",
                     "reversal_gamma", "momentum", "weight_decay", "decoder_beta1",
-                    "decoder_beta2", "weight_target_entropy"):
+                    "decoder_beta2", "weight_target_entropy", "weight_target_vat"):
             check_non_negative(f"model.{key}", getattr(self, key))
 
 
@@ -245,7 +254,8 @@ class CDLM(UDAMethod):
         """Eq. 21: L_adv + lambda1 L_KL + lambda2 L_Rec, plus the source task losses through
         h_s (the feature classifier, and the task classifier on x~_s when
         ``classify_generations``); with ``weight_target_entropy``, the entropy of both target
-        predictions."""
+        predictions; with ``weight_target_vat``, virtual adversarial training of the feature
+        classifier on the target images."""
         model = self.config.model
         x, labels = batch["x"], batch["x_labels"]
         codes = self.encode_pair(x, batch["y"])
@@ -273,6 +283,10 @@ class CDLM(UDAMethod):
             losses["target_entropy"] = model.weight_target_entropy * (
                 prediction_entropy(self.feature_classifier(codes["h_t"]))
                 + prediction_entropy(self.classifier(generations[-1])))
+        if model.weight_target_vat:
+            with frozen_batch_norm_statistics(self.encoder):
+                losses["target_vat"] = model.weight_target_vat * virtual_adversarial_loss(
+                    self.classify_features, batch["y"], model.vat_radius)
         return losses
 
     def decoder_losses(self, batch) -> dict[str, torch.Tensor]:

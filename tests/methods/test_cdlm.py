@@ -121,6 +121,32 @@ def test_target_entropy_is_off_by_default_and_reaches_the_encoder_through_both_p
         _tiny(weight_target_entropy=-1.0)
 
 
+def test_target_vat_is_off_by_default_reaches_the_encoder_and_leaves_batch_norm_statistics():
+    assert _tiny().fingerprint() == _tiny(weight_target_vat=0.0, vat_radius=3.5).fingerprint()
+    config = _tiny(weight_target_vat=0.5)
+    torch.manual_seed(0)
+    method = build_method(config, torch.device("cpu"))
+    batch = method.make_batcher(method.load_data(config)).next()
+    without_vat = _tiny()
+    torch.manual_seed(0)
+    reference = build_method(without_vat, torch.device("cpu"))
+    reference.load_state_dict(method.state_dict())
+    torch.manual_seed(1)
+    losses = method.player_losses(batch, "encoder", 0)
+    torch.manual_seed(1)
+    assert "target_vat" not in reference.player_losses(batch, "encoder", 0)
+    assert float(losses["target_vat"].detach()) > 0
+    # The perturbed passes leave the running statistics as the clean passes set them.
+    for name, value in method.state_dict().items():
+        if "running" in name:
+            assert torch.equal(value, reference.state_dict()[name]), name
+    grads = torch.autograd.grad(losses["target_vat"], [method.encoder.h.weight,
+                                                       method.feature_classifier.weight])
+    assert all(g.abs().sum() > 0 for g in grads)
+    with pytest.raises(ConfigError, match="vat_radius"):
+        _tiny(vat_radius=0.0)
+
+
 @pytest.mark.parametrize("code", ["vector", "spatial"])
 def test_alternating_training_lowers_the_losses_on_a_tiny_problem(code):
     config = _tiny(latent_dim=16, width=8, decoder_width=8, classifier_width=8, code=code,
