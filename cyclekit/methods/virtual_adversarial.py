@@ -4,7 +4,7 @@ perturbation that changes it most,
 
     L_v = KL(p(. | x) || p(. | x + r_adv)),  r_adv = radius * d / |d|,
 
-with d the gradient of the KL at a random perturbation of norm ``xi`` (one power iteration
+with d the gradient of the KL at a random perturbation of norm ``probe_norm`` (one power iteration
 towards the top eigenvector of the KL's Hessian). Norms are taken per image.
 """
 
