@@ -19,7 +19,9 @@ classifier's predictions on those 5000 unlabelled target images. The target test
 per run, only to check that its recorded accuracy is the checkpoint's and to score the choice.
 A selection picks, per seed, the candidate with the highest estimate among the runs of that
 seed; a candidate-level choice takes the highest estimate averaged over its seeds.
-Writes ``uda_model_selection.{json,md}``; ``--report-only`` redraws the table from the JSON.
+Writes ``uda_model_selection.{json,md}``; a run the earlier JSON already holds (same task,
+candidate, seed and folder) is taken from it, not measured again, so the pool can grow over
+several calls. ``--report-only`` redraws the table from the JSON.
 """
 
 from __future__ import annotations
@@ -156,12 +158,19 @@ def main() -> None:
         return
     candidates = dict(map(parse_candidate, args.candidate)) or CANDIDATES
     torch.set_num_threads(1)
+    earlier = {(run["task"], run["candidate"], run["seed"], run["folder"]): run
+               for run in (json.loads(out.read_text())["runs"] if out.is_file() else [])}
     runs, data_cache = [], {}
+    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
     for task in args.tasks:
         for name, (row, folders) in candidates.items():
             for seed in args.seeds:
                 folder = finished_run(args.runs_root, folders, task, row, seed)
                 if folder is None:
+                    continue
+                key = (task, name, seed, str(folder.relative_to(args.runs_root)))
+                if key in earlier:  # measured by an earlier call: the run is kept, not redone
+                    runs.append(earlier[key])
                     continue
                 started = time.perf_counter()
                 found = measure(folder, data_cache)
@@ -169,8 +178,8 @@ def main() -> None:
                 if abs(found["target_acc"] - recorded) > 1e-6:
                     raise SystemExit(f"{folder}: target accuracy {found['target_acc']:.4f} is not "
                                      f"the recorded {recorded:.4f}; was the run changed?")
-                runs.append({"task": task, "candidate": name, "seed": seed,
-                             "folder": str(folder.relative_to(args.runs_root)),
+                runs.append({"task": task, "candidate": name, "seed": seed, "folder": key[3],
+                             "measured": now,
                              "seconds": time.perf_counter() - started, **found})
                 print(f"{task} | {name} | seed {seed}: DEV {found['dev_target_acc']:.3f}, "
                       f"source val {found['source_val_acc']:.3f}, target "
@@ -179,8 +188,7 @@ def main() -> None:
         raise SystemExit(f"no finished runs with checkpoints under {args.runs_root}; train them with "
                          "benchmarks/uda_results.py first")
     result = {"benchmark": "uda_model_selection",
-              "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-              "device": describe_device([], 1), "torch": torch.__version__,
+              "date": now, "device": describe_device([], 1), "torch": torch.__version__,
               "checkpoint_rule": "last",
               "protocol": (f"DEV (You et al. 2019): domain classifier on {DISCRIMINATOR_SAMPLES} "
                            "source and target training features (no target label), 0-1 error "
@@ -236,8 +244,8 @@ def _write(result: dict, out: Path) -> None:
 def markdown(result: dict) -> str:
     lines = [f"# Choosing an adaptation model without target labels ({result['date']})", "",
              (f"Protocol: {result['protocol']}. Checkpoint rule {result['checkpoint_rule']}; "
-             f"evaluated on {result['device']}, torch {result['torch']}. Each run's folder is in "
-             "the JSON."), ""]
+             f"evaluated on {result['device']}, torch {result['torch']}. Each run's folder and the "
+             "date it was measured are in the JSON."), ""]
     for task, summary in result["tasks"].items():
         lines += [f"## {task}", "",
                   ("| candidate | seeds | DEV estimate of target acc | source val acc | "
