@@ -67,7 +67,7 @@ def test_a_tiny_run_is_measured_end_to_end(tmp_path):
     runs = tmp_path / "runs"
     command = [sys.executable, str(BENCHMARKS / "uda_results.py"), "--tasks", "mnist_usps",
                "--rows", "cdlm", "--seeds", "0", "--runs-dir", str(runs / "tiny"),
-               "--out", str(tmp_path / "uda")]
+               "--out", str(tmp_path / "uda"), "--figures", str(tmp_path / "figures")]
     for item in TINY:
         command += ["--set", item]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
