@@ -19,7 +19,7 @@ classifier's predictions on those 5000 unlabelled target images. The target test
 per run, only to check that its recorded accuracy is the checkpoint's and to score the choice.
 A selection picks, per seed, the candidate with the highest estimate among the runs of that
 seed; a candidate-level choice takes the highest estimate averaged over its seeds.
-Writes ``uda_model_selection.{json,md}``; a run the earlier JSON already holds (same task,
+Writes ``uda_model_selection.{json,md,png}``; a run the earlier JSON already holds (same task,
 candidate, seed and folder) is taken from it, not measured again, so the pool can grow over
 several calls. ``--report-only`` redraws the table from the JSON.
 """
@@ -239,6 +239,44 @@ def _write(result: dict, out: Path) -> None:
 
     atomic_write_text(out / "uda_model_selection.json", json.dumps(result, indent=2) + "\n")
     atomic_write_text(out / "uda_model_selection.md", markdown(result))
+    _figure(result, out / "uda_model_selection.png")
+
+
+def _figure(result: dict, path: Path) -> None:
+    """One panel per criterion and task: the criterion of every run against its target test
+    accuracy, one colour per candidate."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from cyclekit.core.atomic import atomic_output
+
+    criteria = [c for c in CRITERIA if c != "target_acc"]
+    tasks = list(result["tasks"])
+    names = list(dict.fromkeys(run["candidate"] for run in result["runs"]))
+    colours = {name: plt.cm.tab10(k % 10) for k, name in enumerate(names)}
+    figure, axes = plt.subplots(len(criteria), len(tasks), squeeze=False,
+                                figsize=(3.3 * len(tasks), 2.7 * len(criteria)))
+    for row, criterion in enumerate(criteria):
+        for column, task in enumerate(tasks):
+            axis = axes[row][column]
+            for run in result["runs"]:
+                if run["task"] == task:
+                    axis.scatter(run[criterion], run["target_acc"], s=22,
+                                 color=colours[run["candidate"]])
+            rho = result["tasks"][task]["spearman"][criterion]
+            axis.set_title(f"{task}: Spearman {rho:.2f}", fontsize=8)
+            axis.set_xlabel(CRITERIA[criterion], fontsize=7)
+            axis.set_ylabel("target test accuracy", fontsize=7)
+            axis.tick_params(labelsize=7)
+    figure.legend(handles=[plt.Line2D([], [], marker="o", linestyle="", color=colours[name],
+                                      label=name) for name in names],
+                  loc="lower center", ncol=min(4, len(names)), fontsize=7, frameon=False)
+    figure.tight_layout(rect=(0, 0.06, 1, 1))
+    with atomic_output(path) as tmp:
+        figure.savefig(tmp, format="png", dpi=80)
+    plt.close(figure)
 
 
 def markdown(result: dict) -> str:

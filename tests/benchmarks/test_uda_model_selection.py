@@ -88,6 +88,7 @@ def test_a_tiny_run_is_measured_end_to_end(tmp_path):
     assert 0.0 <= run["source_val_acc"] <= 1.0 and 0.0 <= run["information_maximization"]
     assert math.isfinite(run["dev_target_acc"]) and run["effective_samples"] <= 32 + 1e-9
     assert "| tiny cdlm | 0 |" in (out / "uda_model_selection.md").read_text()
+    assert 0 < (out / "uda_model_selection.png").stat().st_size < 300_000
     again = subprocess.run(measured.args, capture_output=True, text=True, timeout=300, env=env,
                            check=False)
     assert again.returncode == 0 and "seed 0:" not in again.stdout  # kept, not measured again
