@@ -18,6 +18,7 @@ overlap of the domains, the information maximisation H(mean p) - mean H(p) of th
 classifier's predictions on those 5000 unlabelled target images. The target test labels are read once
 per run, only to check that its recorded accuracy is the checkpoint's and to score the choice.
 A selection picks, per seed, the candidate with the highest estimate among the runs of that
+seed, and is scored by its regret, the target accuracy it gives up to the best run of that
 seed; a candidate-level choice takes the highest estimate averaged over its seeds.
 Writes ``uda_model_selection.{json,md,png}``; a run the earlier JSON already holds (same task,
 candidate, seed and folder) is taken from it, not measured again, so the pool can grow over
@@ -154,7 +155,8 @@ def main() -> None:
     args = parser.parse_args()
     out = args.out / "uda_model_selection.json"
     if args.report_only:
-        _write(json.loads(out.read_text()), args.out)
+        result = json.loads(out.read_text())
+        _write({**result, "tasks": summarize(result["runs"])}, args.out)
         return
     candidates = dict(map(parse_candidate, args.candidate)) or CANDIDATES
     torch.set_num_threads(1)
@@ -221,11 +223,15 @@ def summarize(runs: list[dict]) -> dict:
                 pool = [run for run in mine if run["seed"] == seed]
                 if len(pool) > 1:
                     best = max(pool, key=lambda run: run[criterion])
+                    oracle = max(run["target_acc"] for run in pool)
                     per_seed.append({"seed": seed, "candidate": best["candidate"],
-                                     "target_acc": best["target_acc"], "pool": len(pool)})
+                                     "target_acc": best["target_acc"], "pool": len(pool),
+                                     "regret": oracle - best["target_acc"]})
             best_mean = max(names, key=lambda name: means[name][criterion])
             picks[criterion] = {"per_seed": per_seed, "candidate": best_mean,
-                                "target_acc": means[best_mean]["target_acc"]}
+                                "target_acc": means[best_mean]["target_acc"],
+                                "mean_regret": statistics.fmean(p["regret"] for p in per_seed)
+                                if per_seed else None}
         spearman = {criterion: float(spearmanr([run[criterion] for run in mine],
                                                [run["target_acc"] for run in mine]).statistic)
                     for criterion in CRITERIA if criterion != "target_acc"}
@@ -298,12 +304,13 @@ def markdown(result: dict) -> str:
         lines += ["", (f"Spearman rank correlation with the target test accuracy over the "
                       f"{summary['runs']} runs: {correlations}."), "",
                   ("| criterion | candidate with the best mean | its target acc | per seed: pick "
-                  "(target acc) |"), "|---|---|---|---|"]
+                  "(target acc) | mean regret per seed |"), "|---|---|---|---|---|"]
         for criterion, pick in summary["picks"].items():
             seeds = "; ".join(f"{p['seed']}: {p['candidate']} ({p['target_acc']:.3f})"
                               for p in pick["per_seed"])
+            regret = "–" if pick["mean_regret"] is None else f"{pick['mean_regret']:.3f}"
             lines.append(f"| {CRITERIA[criterion]} | {pick['candidate']} | "
-                         f"{pick['target_acc']:.3f} | {seeds} |")
+                         f"{pick['target_acc']:.3f} | {seeds} | {regret} |")
         lines.append("")
     lines += ["## Runs", "",
               ("| task | candidate | seed | DEV | IW (no control variate) | source val | IM | "

@@ -44,6 +44,7 @@ def test_each_criterion_picks_per_seed_and_by_its_mean_and_is_scored_on_the_targ
     assert [(p["seed"], p["candidate"], p["target_acc"]) for p in dev["per_seed"]] == [
         (0, "a", 0.7), (1, "b", 0.8)]
     assert dev["candidate"] == "c" and dev["target_acc"] == 0.5
+    assert dev["mean_regret"] == pytest.approx((0.2 + 0.0) / 2)
     source = summary["picks"]["source_val_acc"]
     assert [p["candidate"] for p in source["per_seed"]] == ["a", "a"]
     assert summary["picks"]["target_acc"]["candidate"] == "b"
@@ -54,7 +55,7 @@ def test_each_criterion_picks_per_seed_and_by_its_mean_and_is_scored_on_the_targ
                                           "torch": "2", "checkpoint_rule": "last",
                                           "runs": [], "tasks": {"mnist_mnistm": summary}})
     assert "| a | 0, 1 | 0.800 | 0.980 | 0.800 | 0.650 |" in table
-    assert "| DEV | c | 0.500 | 0: a (0.700); 1: b (0.800) |" in table
+    assert "| DEV | c | 0.500 | 0: a (0.700); 1: b (0.800) | 0.100 |" in table
 
 
 def test_a_malformed_candidate_is_refused_in_one_line():
