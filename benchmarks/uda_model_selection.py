@@ -97,7 +97,8 @@ def information_maximization(probabilities: torch.Tensor) -> float:
 
 @torch.no_grad()
 def measure(folder: Path, data_cache: dict) -> dict:
-    """DEV's estimate, the source-validation accuracy and the target test accuracy of a run."""
+    """DEV's estimate, the source-validation accuracy, the information maximisation on
+    unlabelled target images and the target test accuracy of a run."""
     from cyclekit.core.trainer import load_trained_method
     from cyclekit.methods.uda_eval import apply
     from cyclekit.metrics.deep_embedded_validation import (
@@ -118,14 +119,14 @@ def measure(folder: Path, data_cache: dict) -> dict:
         return apply(lambda x: method.features(x, domain), images, method, "cpu").numpy()
 
     validation = pair.x.val
+    unlabelled = subsample(pair.y.train.images, DISCRIMINATOR_SAMPLES)
     errors = (apply(lambda x: method.classify(x, SOURCE), validation.images, method, "cpu")
               .argmax(dim=1) != validation.labels).numpy().astype(float)
     found = density_ratio(
         features(subsample(pair.x.train.images, DISCRIMINATOR_SAMPLES), SOURCE),
-        features(subsample(pair.y.train.images, DISCRIMINATOR_SAMPLES), TARGET),
+        features(unlabelled, TARGET),
         features(validation.images, SOURCE), seed=SAMPLE_SEED)
     weights = found["weights"]
-    unlabelled = subsample(pair.y.train.images, DISCRIMINATOR_SAMPLES)
     probabilities = apply(method.classify, unlabelled, method, "cpu").float().softmax(dim=1)
     target = pair.y.test
     target_acc = float((apply(method.classify, target.images, method, "cpu").argmax(dim=1)
