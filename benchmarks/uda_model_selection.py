@@ -1,5 +1,6 @@
 """Choosing an adaptation model without target labels (issue 4): Deep Embedded Validation
-(DEV; You et al., ICML 2019) against the naive source-validation accuracy, over the finished
+(DEV; You et al., ICML 2019), the naive source-validation accuracy and information
+maximisation on unlabelled target images, over the finished
 adaptation runs of ``uda_results.py`` (CDLM as shipped and with the options beyond the paper,
 and DANN).
 
@@ -37,6 +38,8 @@ from pathlib import Path
 import numpy as np
 import torch
 from preset_runs import describe_device, read_run
+
+from cyclekit.errors import CyclekitError
 
 ROOT = Path(__file__).resolve().parents[1]
 RUNS = ROOT / "runs" / "benchmarks"
@@ -100,7 +103,7 @@ def measure(folder: Path, data_cache: dict) -> dict:
     """DEV's estimate, the source-validation accuracy, the information maximisation on
     unlabelled target images and the target test accuracy of a run."""
     from cyclekit.core.trainer import load_trained_method
-    from cyclekit.methods.uda_eval import apply
+    from cyclekit.methods.uda_eval import accuracy, apply
     from cyclekit.metrics.deep_embedded_validation import (
         density_ratio,
         dev_risk,
@@ -128,9 +131,7 @@ def measure(folder: Path, data_cache: dict) -> dict:
         features(validation.images, SOURCE), seed=SAMPLE_SEED)
     weights = found["weights"]
     probabilities = apply(method.classify, unlabelled, method, "cpu").float().softmax(dim=1)
-    target = pair.y.test
-    target_acc = float((apply(method.classify, target.images, method, "cpu").argmax(dim=1)
-                        == target.labels).float().mean())
+    target_acc = accuracy(method.classify, pair.y.test, method, "cpu")
     return {"dev_target_acc": 1.0 - dev_risk(weights, errors),
             "weighted_target_acc": 1.0 - float(np.mean(weights * errors)),
             "source_val_acc": 1.0 - float(errors.mean()),
@@ -176,7 +177,10 @@ def main() -> None:
                     runs.append(earlier[key])
                     continue
                 started = time.perf_counter()
-                found = measure(folder, data_cache)
+                try:
+                    found = measure(folder, data_cache)
+                except CyclekitError as error:
+                    raise SystemExit(f"{folder}: {error}") from None
                 recorded = read_run(folder)["metrics"]["target_acc"]
                 if abs(found["target_acc"] - recorded) > 1e-6:
                     raise SystemExit(f"{folder}: target accuracy {found['target_acc']:.4f} is not "
