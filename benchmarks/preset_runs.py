@@ -25,11 +25,18 @@ def run_dir(runs_dir: Path, group: str, row: str, seed: int) -> Path:
 
 def run_preset(preset: Path, out: Path, seed: int, overrides: list[str]) -> str:
     """Train one preset for one seed unless it is finished; resume it when it was stopped."""
+    return run_resumable(["train", str(preset), "--set", f"seed={seed}"], out, overrides)
+
+
+def run_resumable(arguments: list[str], out: Path, overrides: list[str]) -> str:
+    """``cyclekit <arguments> --out out`` in a subprocess unless ``out`` holds a finished run,
+    with ``--resume`` when it holds a stopped one; its wall time goes to
+    ``benchmark_wall_time_s.txt``. Returns a line for the log."""
     name = f"{out.parent.parent.name}/{out.parent.name}/{out.name}"
     if (out / "metrics.json").is_file():
         return f"{name}: finished earlier"
-    command = [sys.executable, "-m", "cyclekit.cli", "train", str(preset), "--out", str(out),
-               "--no-progress", "--set", f"seed={seed}"]
+    command = [sys.executable, "-m", "cyclekit.cli", *arguments, "--out", str(out),
+               "--no-progress"]
     for item in overrides:
         command += ["--set", item]
     if (out / "checkpoints").is_dir():

@@ -2,6 +2,7 @@
 
     cyclekit demo [--methods cyclegn cyclegan] [--out DIR]
     cyclekit train CONFIG.yaml --out DIR [--set key=value ...] [--resume]
+    cyclekit refine TEACHER_RUN_DIR --out DIR [--set key=value ...] [--resume]
     cyclekit eval RUN_DIR
     cyclekit translate RUN_DIR INPUTS... --direction x2y|y2x --out DIR [--device cuda]
     cyclekit predict RUN_DIR INPUTS... --out preds.csv [--device cuda]
@@ -59,6 +60,18 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     train.set_defaults(handler=_train)
 
+    refine = commands.add_parser("refine", help="DIRT-T refinement of a finished adaptation run "
+                                 "on its unlabelled target images")
+    refine.add_argument("teacher", type=Path, help="run directory of a cdlm, dann or "
+                        "source_only run")
+    refine.add_argument("--out", type=Path, required=True, help="run directory of the refined run")
+    refine.add_argument("--set", dest="overrides", action="append", default=[],
+                        metavar="KEY=VALUE", help="override a config value, e.g. "
+                        "train.steps=2000 (repeatable)")
+    refine.add_argument("--resume", action="store_true", help="continue from the last checkpoint")
+    refine.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    refine.set_defaults(handler=_refine)
+
     evaluate = commands.add_parser("eval", help="re-evaluate a finished run")
     evaluate.add_argument("run_dir", type=Path)
     evaluate.set_defaults(handler=_eval)
@@ -113,6 +126,16 @@ def _train(args) -> int:
     source = saved if args.resume and saved.is_file() else args.config  # resume: the run's own
     config = load_config(source, args.overrides)
     metrics = train(config, args.out, resume=args.resume, progress=not args.no_progress)
+    if metrics:
+        print(json.dumps(metrics, indent=2, sort_keys=True))
+    return 0
+
+
+def _refine(args) -> int:
+    from cyclekit.refine import refine
+
+    metrics = refine(args.teacher, args.out, args.overrides, resume=args.resume,
+                     progress=not args.no_progress)
     if metrics:
         print(json.dumps(metrics, indent=2, sort_keys=True))
     return 0

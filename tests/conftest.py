@@ -82,11 +82,49 @@ def tiny_settings():
 
 
 @pytest.fixture
-def tiny_settings_for():
+def one_thread():
+    """Torch on one thread for the test (tiny networks train faster and reproducibly)."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="session")
+def tiny_cdlm_teacher(tmp_path_factory):
+    """A finished tiny CDLM run, the teacher of the ``dirt_t`` refinement's tests."""
+    import copy
+
+    import torch
+
+    from cyclekit.config import build_config
+    from cyclekit.core.trainer import train
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    run_dir = tmp_path_factory.mktemp("teacher") / "cdlm"
+    train(build_config({"method": "cdlm", **copy.deepcopy(TINY_UDA["cdlm"])}), run_dir,
+          progress=False)
+    torch.set_num_threads(threads)
+    return run_dir
+
+
+def tiny_dirt_t(teacher) -> dict:
+    """Tiny settings of ``dirt_t`` refining the run in ``teacher`` (on the teacher's data)."""
+    return {"data": dict(_TINY_UDA_DATA), "train": {**_TINY_UDA_TRAIN, "lr": 1e-3},
+            "eval": {"num_samples": 4}, "model": {"teacher": str(teacher)}}
+
+
+@pytest.fixture
+def tiny_settings_for(request):
     """``tiny_settings_for(method_name)``: a fresh copy of that method's tiny settings."""
     import copy
 
     def settings(name: str) -> dict:
+        if name == "dirt_t":
+            return tiny_dirt_t(request.getfixturevalue("tiny_cdlm_teacher"))
         if name not in TINY_BY_METHOD:
             raise KeyError(f"method '{name}' has no tiny settings; add it to TINY_BY_METHOD "
                            f"in tests/conftest.py")

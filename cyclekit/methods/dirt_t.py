@@ -1,0 +1,158 @@
+"""DIRT-T: decision-boundary iterative refinement of a finished adaptation run on the target
+alone (Shu et al., ICLR 2018, Sec. 4 and Eq. 8), beyond seed 004.
+
+A run of any adaptation method (``model.teacher``: CDLM, DANN, ...) is the starting point
+theta_0 and the first teacher. The student, a copy of the teacher's networks, is then trained on
+unlabelled target images only, with no source loss and no alignment term, on
+
+    min_theta  beta E_x KL(p_teacher(. | x) || p_theta(. | x)) + lambda_t (L_c + L_v),
+
+L_c the conditional entropy of the target predictions (the cluster assumption) and L_v virtual
+adversarial training (:mod:`cyclekit.methods.virtual_adversarial`), both of the method's target
+classifier (CDLM: C(x~_ts) through encoder and decoder). The KL keeps each step a proximal one,
+a natural-gradient step in DIRT-T's reading: the boundary moves away from dense target regions
+without leaving the neighbourhood of the adapted solution. With ``teacher_every`` > 0 the
+teacher is replaced by the student every that many steps (DIRT-T's outer iteration); 0 keeps
+theta_0. DIRT-T's digit settings weigh the two terms equally (beta = lambda_t = 1e-2 with
+Adam, which ignores a common scale), hence the weights 1 and 1 here.
+
+The teacher is read from its run directory (its ``config.yaml`` for the networks, its
+checkpoint for theta_0), so the refined run needs that run in place; its data section must be
+the teacher's (``cyclekit refine`` writes it so). Source labels are read only by the
+validation slice, as for every adaptation method; target labels only by the final score.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+from cyclekit.config import check_non_negative, check_positive
+from cyclekit.core.registry import register_method
+from cyclekit.errors import ConfigError
+from cyclekit.methods.cdlm import prediction_entropy
+from cyclekit.methods.uda import UDAMethod
+from cyclekit.methods.virtual_adversarial import (
+    frozen_batch_norm_statistics,
+    virtual_adversarial_loss,
+)
+from cyclekit.nets.domain_batch_norm import TARGET
+
+
+@dataclass
+class DIRTTModelConfig:
+    """``teacher``: the run directory of the adaptation run to refine (required).
+    ``weight_teacher`` (beta), ``weight_entropy`` and ``weight_vat`` (lambda_t on L_c and L_v),
+    ``vat_radius``: the per-image norm of the virtual adversarial perturbation; 1.0, the radius
+    at which VAT smoothed CDLM's classifier on 28 px images here (docs/uda.md; DIRT-T's 3.5 did
+    not). ``teacher_every``: steps between teacher updates, 0 = keep the initial one."""
+
+    teacher: str = ""
+    weight_teacher: float = 1.0
+    weight_entropy: float = 1.0
+    weight_vat: float = 1.0
+    vat_radius: float = 1.0
+    teacher_every: int = 0
+
+    def validate(self) -> None:
+        if not self.teacher:
+            raise ConfigError("model.teacher is empty; set it to the run directory of a finished "
+                              "adaptation run, e.g. `cyclekit refine RUN_DIR --out DIR`")
+        for key in ("weight_teacher", "weight_entropy", "weight_vat", "teacher_every"):
+            check_non_negative(f"model.{key}", getattr(self, key))
+        check_positive("model.vat_radius", self.vat_radius)
+
+
+def teacher_config(teacher: str | Path):
+    """The config of the run in ``teacher``, with a one-line error when it is not one."""
+    from cyclekit.config import load_config
+
+    path = Path(teacher) / "config.yaml"
+    if not path.is_file():
+        raise ConfigError(f"model.teacher='{teacher}' is not a run directory (no config.yaml "
+                          f"in it); give a finished run of cdlm, dann or source_only")
+    return load_config(path)
+
+
+def _sections_differ(a, b) -> list[str]:
+    plain_a, plain_b = a.__dict__, b.__dict__
+    return sorted(key for key in plain_a if key != "data_dir" and plain_a[key] != plain_b.get(key))
+
+
+@register_method
+class DIRTT(UDAMethod):
+    """The refined student, with the teacher it is held close to; every view is the student's."""
+
+    name = "dirt_t"
+    model_config = DIRTTModelConfig
+
+    def __init__(self, config):
+        super().__init__(config)
+        from cyclekit.core.registry import get_method_class
+        from cyclekit.core.trainer import load_trained_method
+
+        parent = teacher_config(config.model.teacher)
+        if not issubclass(get_method_class(parent.method), UDAMethod):
+            raise ConfigError(f"model.teacher is a '{parent.method}' run; DIRT-T refines an "
+                              f"adaptation run (cdlm, dann, source_only)")
+        differing = _sections_differ(config.data, parent.data)
+        if differing:
+            raise ConfigError(f"data.{differing[0]}={getattr(config.data, differing[0])!r} is not "
+                              f"the teacher's ({getattr(parent.data, differing[0])!r}); refine on "
+                              f"the teacher's data, e.g. with `cyclekit refine`")
+        _, self.student = load_trained_method(config.model.teacher)
+        self.teacher = copy.deepcopy(self.student).requires_grad_(False)
+
+    # Every view is the student's.
+    def features(self, images, domain=TARGET):
+        return self.student.features(images, domain)
+
+    def classify(self, images, domain=TARGET):
+        return self.student.classify(images, domain)
+
+    def classify_features(self, images, domain=TARGET):
+        return self.student.classify_features(images, domain)
+
+    def map_xy(self, x, batch=None):
+        return self.student.map_xy(x, batch)
+
+    def map_yx(self, y, batch=None):
+        return self.student.map_yx(y, batch)
+
+    def sample_rows(self, data, count, device):
+        return self.student.sample_rows(data, count, device)
+
+    def extra_metrics(self, data, device):
+        return self.student.extra_metrics(data, device)
+
+    def update_schedule(self):
+        return [("student", 1)]
+
+    def player_params(self):
+        return {"student": list(self.student.parameters())}
+
+    def player_losses(self, batch, player, step):
+        """Eq. 8 on a batch of target images; the teacher predicts in eval mode."""
+        model = self.config.model
+        if model.teacher_every and step and step % model.teacher_every == 0:
+            self.teacher.load_state_dict(self.student.state_dict())
+        images = batch["y"]
+        self.teacher.eval()
+        with torch.no_grad():
+            teacher_log_p = F.log_softmax(self.teacher.classify(images).float(), dim=1)
+        logits = self.student.classify(images)
+        losses = {"teacher_kl": model.weight_teacher * F.kl_div(
+            F.log_softmax(logits.float(), dim=1), teacher_log_p, log_target=True,
+            reduction="batchmean")}
+        if model.weight_entropy:
+            losses["target_entropy"] = model.weight_entropy * prediction_entropy(logits)
+        if model.weight_vat:
+            with frozen_batch_norm_statistics(self.student):
+                losses["target_vat"] = model.weight_vat * virtual_adversarial_loss(
+                    self.student.classify, images, model.vat_radius)
+        return losses
+
