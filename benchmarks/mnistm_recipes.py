@@ -20,7 +20,7 @@ as a PNG file, and labels the folders with ``cyclekit predict`` exactly as a use
 * ``binarised_32px``: the same images stored at 32 x 32 (bilinear), as some MNIST-M copies
   are; predict resizes them back to the run's 28 x 28.
 
-Every finished run of ``mnist_mnistm`` (CDLM, DANN, source-only, target-only; all seeds) in
+Every finished run of ``mnist_mnistm`` (CDLM, DANN, DIRT-T, source-only, target-only; all seeds) in
 ``--runs-dir`` is scored; nothing here is used to choose or tune a run. Runs of the earlier
 ``<stem>.json`` that this call does not score (a row or seed whose folder is gone) are kept as
 recorded, each with the date it was measured. Writes ``benchmarks/results/<stem>.{json,md}``.
@@ -50,7 +50,7 @@ from cyclekit.predict import predict
 
 ROOT = Path(__file__).resolve().parents[1]
 TASK = "mnist_mnistm"
-ROWS = ("source_only", "dann", "cdlm", "target_only")
+ROWS = ("source_only", "dann", "cdlm", "dirt_t", "target_only")
 RECIPES = {
     "cyclekit": "the mnistm domain's test split: grey-level digits over BSDS500 test-photo "
                 "crops (28 px)",

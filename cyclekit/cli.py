@@ -88,7 +88,7 @@ def _parser() -> argparse.ArgumentParser:
     translate.set_defaults(handler=_translate)
 
     predict = commands.add_parser("predict", help="label target-domain images with a trained "
-                                  "adaptation run (cdlm, dann, source_only, target_only)")
+                                  "adaptation run (cdlm, dann, source_only, target_only, dirt_t)")
     predict.add_argument("run_dir", type=Path, help="a run directory written by 'cyclekit train'")
     predict.add_argument("inputs", nargs="+", type=Path,
                          help="image files or folders (searched recursively)")

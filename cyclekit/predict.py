@@ -95,8 +95,8 @@ def predict(run_dir: str | Path, inputs: list[str | Path], out: str | Path,
     config, method = load_trained_method(run_dir, device)
     if not hasattr(method, "predict_images"):
         raise CyclekitError(f"run '{run_dir}' is a '{config.method}' run, which cannot label "
-                            f"images; predict needs a run of cdlm, dann, source_only or "
-                            f"target_only")
+                            f"images; predict needs a run of cdlm, dann, source_only, "
+                            f"target_only or dirt_t")
     paths = collect_images([Path(p) for p in inputs])
     images = load_images(paths, config.data.image_size, config.data.channels,
                          frame_like_mnist_first=config.data.target in MNIST_FRAMED_DOMAINS)
