@@ -139,4 +139,7 @@ def describe_device(overrides: list[str], parallel: int) -> str:
         where = f"cuda ({torch.cuda.get_device_name(0)})"
     else:
         where = f"cpu ({platform.processor() or platform.machine()}, {os.cpu_count()} cores)"
-    return f"{where}, one thread per run, {parallel} run(s) at a time"
+    threads = next((item.split("=", 1)[1] for item in overrides
+                    if item.startswith("train.num_threads=")), "1")
+    per_run = "one thread" if threads == "1" else f"{threads} threads"
+    return f"{where}, {per_run} per run, {parallel} run(s) at a time"

@@ -1,4 +1,4 @@
-"""benchmarks/preset_runs.py: which earlier runs still belong to a preset."""
+"""benchmarks/preset_runs.py: which earlier runs still belong to a preset; the device line."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
-from preset_runs import matches_preset
+from preset_runs import describe_device, matches_preset
 
 PRESET = Path(__file__).resolve().parents[2] / "configs" / "acc_dsprites_augmented.yaml"
 
@@ -41,3 +41,8 @@ def test_a_changed_value_or_an_unreadable_config_does_not_match():
     assert not matches_preset(PRESET, 3, saved, [])
     saved["model"]["no_such_field"] = 1
     assert not matches_preset(PRESET, 3, saved, [])
+
+
+def test_the_device_line_names_the_threads_and_runs_at_a_time():
+    assert describe_device([], 2).endswith("one thread per run, 2 run(s) at a time")
+    assert describe_device(["train.num_threads=2"], 1).endswith("2 threads per run, 1 run(s) at a time")
