@@ -38,6 +38,7 @@ from cyclekit.methods.cdlm import prediction_entropy
 from cyclekit.methods.uda import UDAMethod
 from cyclekit.methods.virtual_adversarial import (
     frozen_batch_norm_statistics,
+    kl_to_prediction,
     virtual_adversarial_loss,
 )
 from cyclekit.nets.domain_batch_norm import TARGET
@@ -145,9 +146,7 @@ class DIRTT(UDAMethod):
         with torch.no_grad():
             teacher_log_p = F.log_softmax(self.teacher.classify(images).float(), dim=1)
         logits = self.student.classify(images)
-        losses = {"teacher_kl": model.weight_teacher * F.kl_div(
-            F.log_softmax(logits.float(), dim=1), teacher_log_p, log_target=True,
-            reduction="batchmean")}
+        losses = {"teacher_kl": model.weight_teacher * kl_to_prediction(teacher_log_p, logits)}
         if model.weight_entropy:
             losses["target_entropy"] = model.weight_entropy * prediction_entropy(logits)
         if model.weight_vat:

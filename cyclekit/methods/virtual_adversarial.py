@@ -28,7 +28,7 @@ def _per_image_unit(direction: torch.Tensor) -> torch.Tensor:
     return direction / norms.view(-1, *([1] * (direction.dim() - 1)))
 
 
-def _kl_to(clean_log_p: torch.Tensor, logits: torch.Tensor) -> torch.Tensor:
+def kl_to_prediction(clean_log_p: torch.Tensor, logits: torch.Tensor) -> torch.Tensor:
     """KL(clean || softmax(logits)), averaged over the batch."""
     return F.kl_div(F.log_softmax(logits.float(), dim=1), clean_log_p, log_target=True,
                     reduction="batchmean")
@@ -58,7 +58,7 @@ def virtual_adversarial_loss(predict: Callable[[torch.Tensor], torch.Tensor],
     with torch.no_grad():
         clean_log_p = F.log_softmax(predict(images).float(), dim=1)
     probe = (probe_norm * _per_image_unit(torch.randn_like(images))).requires_grad_()
-    probe_kl = _kl_to(clean_log_p, predict(images + probe))
+    probe_kl = kl_to_prediction(clean_log_p, predict(images + probe))
     direction, = torch.autograd.grad(probe_kl, probe)
     perturbation = radius * _per_image_unit(direction.detach())
-    return _kl_to(clean_log_p, predict(images + perturbation))
+    return kl_to_prediction(clean_log_p, predict(images + perturbation))
