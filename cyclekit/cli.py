@@ -16,15 +16,19 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import warnings
 from pathlib import Path
 
 from cyclekit.core.inference_device import add_device_option
-from cyclekit.errors import CyclekitError, RunStopped
+from cyclekit.errors import CyclekitError, CyclekitWarning, RunStopped
+
+_default_formatwarning = warnings.formatwarning
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    warnings.formatwarning = _one_line_warning
     try:
         return args.handler(args)
     except RunStopped as stopped:
@@ -36,6 +40,13 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("cyclekit: interrupted; continue a training run with --resume", file=sys.stderr)
         return 130
+
+
+def _one_line_warning(message, category, filename, lineno, line=None) -> str:
+    """cyclekit's own warnings in one line; those of other libraries as Python prints them."""
+    if issubclass(category, CyclekitWarning):
+        return f"cyclekit: warning: {message}\n"
+    return _default_formatwarning(message, category, filename, lineno, line)
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -19,3 +19,7 @@ class CheckpointError(CyclekitError):
 
 class RunStopped(CyclekitError):
     """Training was stopped by a signal after writing a clean checkpoint."""
+
+
+class CyclekitWarning(UserWarning):
+    """A warning the CLI prints as a single line: something works, but not as asked for."""

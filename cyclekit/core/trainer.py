@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 import time
+import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -26,12 +27,13 @@ from cyclekit.core.checkpoint import latest_checkpoint, load_checkpoint, save_ch
 from cyclekit.core.interrupt import stop_on_signals
 from cyclekit.core.method import CyclicMethod
 from cyclekit.core.players import Players
+from cyclekit.core.precision import slow_precision_warning
 from cyclekit.core.registry import get_method_class
 from cyclekit.core.rng import capture_rng_state, restore_rng_state
 from cyclekit.core.run_log import RunLog
 from cyclekit.core.strategy import build_strategy
 from cyclekit.data.cache import cache_dir
-from cyclekit.errors import CheckpointError, CyclekitError, RunStopped
+from cyclekit.errors import CheckpointError, CyclekitError, CyclekitWarning, RunStopped
 
 
 @dataclass
@@ -82,6 +84,9 @@ def train(config: ExperimentConfig, run_dir: str | Path, *, resume: bool = False
     fabric.launch()
     is_main = fabric.global_rank == 0
     _prepare_run_dir(fabric, config, run_dir, resume)
+    slow = slow_precision_warning(config.train.precision, fabric.device)
+    if slow and is_main:
+        warnings.warn(slow, CyclekitWarning, stacklevel=2)
     _set_threads(config)
     seed_everything(config.seed, verbose=False)
 

@@ -1,9 +1,12 @@
-"""Random image augmentations for double augmentation (seed 002, Sec. 3) and contrastive views.
+"""Random image augmentations: double augmentation (seed 002, Sec. 3), contrastive views and
+the labelled domain of unsupervised domain adaptation.
 
-One random affine warp per image (a shift of up to ``max_shift`` pixels on each axis and a
-rotation of up to ``max_rotation`` degrees), then Gaussian pixel noise. Background outside
-the image is black (-1). All randomness comes from the caller's ``torch.Generator``, so a
-batcher that owns the generator stays deterministic and resumable.
+One random affine warp per image (a shift of up to ``max_shift`` pixels on each axis, a
+rotation of up to ``max_rotation`` degrees and, with ``max_scale`` > 1, a zoom by a factor
+drawn log-uniformly from [1 / max_scale, max_scale]), then Gaussian pixel noise. Background
+outside the image is black (-1). All randomness comes from the caller's ``torch.Generator``,
+so a batcher that owns the generator stays deterministic and resumable; without a zoom the
+draws are those of the warp alone.
 """
 
 from __future__ import annotations
@@ -22,11 +25,15 @@ class Augmentation:
     max_shift: float = 4.0
     max_rotation: float = 15.0
     noise_std: float = 0.1
+    max_scale: float = 1.0
 
     def __post_init__(self):
         for key in ("max_shift", "max_rotation", "noise_std"):
             if getattr(self, key) < 0:
                 raise ConfigError(f"augmentation {key}={getattr(self, key)} must be >= 0")
+        if self.max_scale < 1:
+            raise ConfigError(f"augmentation max_scale={self.max_scale} must be >= 1 "
+                              f"(1: no zoom)")
 
     def __call__(self, images: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
         """A randomly warped and noised copy of ``images`` ``(N, C, H, W)`` in [-1, 1]."""
@@ -38,7 +45,9 @@ class Augmentation:
         angle = uniform(math.radians(self.max_rotation))
         # affine_grid works in normalised coordinates: a shift of s pixels is 2 s / size.
         shift_x, shift_y = uniform(self.max_shift) * 2 / width, uniform(self.max_shift) * 2 / height
-        cos, sin = angle.cos(), angle.sin()
+        # affine_grid maps output to input coordinates, so a zoom by s divides the rotation.
+        zoom = uniform(math.log(self.max_scale)).exp() if self.max_scale > 1 else 1.0
+        cos, sin = angle.cos() / zoom, angle.sin() / zoom
         theta = torch.stack([torch.stack([cos, -sin, shift_x], -1),
                              torch.stack([sin, cos, shift_y], -1)], 1).to(images)
         grid = F.affine_grid(theta, list(images.shape), align_corners=False)

@@ -130,6 +130,9 @@ class DIRTT(UDAMethod):
     def extra_metrics(self, data, device):
         return self.student.extra_metrics(data, device)
 
+    def labelled_augmentation(self) -> None:
+        """None: the refinement draws target images only, unwarped (Eq. 8)."""
+
     def update_schedule(self):
         return [("student", 1)]
 

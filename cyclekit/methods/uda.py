@@ -15,13 +15,19 @@ trained by the ``alternating`` strategy: :meth:`update_schedule` and :meth:`play
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 import torch
 
-from cyclekit.config import check_choice, check_non_negative, check_positive
+from cyclekit.config import (
+    ADDED_LATER,
+    check_choice,
+    check_non_negative,
+    check_positive,
+)
 from cyclekit.core.method import CyclicMethod
+from cyclekit.data.augment import Augmentation
 from cyclekit.data.labelled_unpaired import LabelledUnpairedBatcher
 from cyclekit.data.pair import DomainPair, _load_splits
 from cyclekit.errors import ConfigError
@@ -35,7 +41,10 @@ class UDADataConfig:
 
     ``limit_train`` / ``limit_test`` take a seeded random subset of each domain's split
     (paired domains keep their correspondence); ``val_size`` images are held out of the end
-    of each training split."""
+    of each training split. ``augment_labelled`` (beyond seed 004) warps every training draw
+    of the labelled domain (the source; the target for the target-only bound) by a random
+    affine map: a shift of up to ``augment_shift`` pixels, a rotation of up to
+    ``augment_rotation`` degrees and a zoom log-uniform in [1 / augment_scale, augment_scale]."""
 
     source: str = "digits"
     target: str = "digits_m"
@@ -46,6 +55,10 @@ class UDADataConfig:
     limit_train: int | None = None
     limit_test: int | None = None
     val_size: int = 1000
+    augment_labelled: bool = field(default=False, metadata=ADDED_LATER)
+    augment_shift: float = field(default=2.0, metadata=ADDED_LATER)
+    augment_rotation: float = field(default=10.0, metadata=ADDED_LATER)
+    augment_scale: float = field(default=1.4, metadata=ADDED_LATER)
 
     def validate(self) -> None:
         from cyclekit.data import list_domains
@@ -62,6 +75,18 @@ class UDADataConfig:
             if getattr(self, key) is not None:
                 check_positive(f"data.{key}", getattr(self, key))
         check_non_negative("data.val_size", self.val_size)
+        for key in ("augment_shift", "augment_rotation"):
+            check_non_negative(f"data.{key}", getattr(self, key))
+        if self.augment_scale < 1:
+            raise ConfigError(f"data.augment_scale={self.augment_scale} must be >= 1 "
+                              f"(1: no zoom)")
+
+    def augmentation(self) -> Augmentation | None:
+        """The labelled domain's warp, or None without ``augment_labelled``."""
+        if not self.augment_labelled:
+            return None
+        return Augmentation(self.augment_shift, self.augment_rotation, noise_std=0.0,
+                            max_scale=self.augment_scale)
 
 
 class UDAMethod(CyclicMethod):
@@ -83,7 +108,11 @@ class UDAMethod(CyclicMethod):
         labels = {f"{key}_labels": getattr(data, key).train.labels}
         return LabelledUnpairedBatcher(data.x.train.images, data.y.train.images,
                                        self.config.train.batch_size, seed=self.config.seed,
+                                       augmentation=self.labelled_augmentation(),
                                        rank=rank, world_size=world_size, **labels)
+
+    def labelled_augmentation(self) -> Augmentation | None:
+        return self.config.data.augmentation()
 
     def progress(self, step: int) -> float:
         """Training progress p in [0, 1], for Ganin's schedules."""

@@ -6,8 +6,9 @@ import torch
 from safetensors.torch import load_file
 
 from cyclekit.config import build_config
+from cyclekit.core import precision
 from cyclekit.core.trainer import evaluate_run, load_trained_method, lr_factor, train
-from cyclekit.errors import CheckpointError, CyclekitError
+from cyclekit.errors import CheckpointError, CyclekitError, CyclekitWarning
 
 
 def _config(settings, method="cyclegan", **overrides):
@@ -141,7 +142,10 @@ def test_lr_schedule_is_constant_then_linear_to_zero(tiny_settings):
     assert [factor(s) for s in (0, 49, 50, 75, 100)] == [1.0, 1.0, 1.0, 0.5, 0.0]
 
 
-def test_bf16_mixed_precision_trains(tmp_path, tiny_settings):
-    metrics = train(_config(tiny_settings, **{"train.precision": "bf16-mixed"}), tmp_path / "run",
-                    progress=False)
+def test_bf16_mixed_precision_trains_and_warns_where_it_is_emulated(tmp_path, tiny_settings,
+                                                                     monkeypatch):
+    monkeypatch.setattr(precision, "cpu_has_bf16", lambda: False)
+    with pytest.warns(CyclekitWarning, match="bf16-mixed is emulated on this CPU"):
+        metrics = train(_config(tiny_settings, **{"train.precision": "bf16-mixed"}),
+                        tmp_path / "run", progress=False)
     assert metrics["train/skipped_updates"] == 0 and metrics["test/cycle_l1_x"] < 2

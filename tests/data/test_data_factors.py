@@ -38,6 +38,17 @@ def test_augmentation_is_seeded_and_bounded():
         Augmentation(noise_std=-1)
 
 
+def test_a_zoom_scales_the_ink_within_its_bounds():
+    square = -torch.ones(64, 1, 32, 32)
+    square[:, :, 12:20, 12:20] = 1  # an 8-pixel square in the centre
+    zoomed = Augmentation(0, 0, 0, max_scale=2)(square, torch.Generator().manual_seed(0))
+    sides = (zoomed > 0).any(dim=3)[:, 0].sum(dim=1).float()
+    assert sides.min() >= 8 / 2 - 1 and sides.max() <= 8 * 2 + 1
+    assert (sides < 7).any() and (sides > 9).any()  # both shrunk and enlarged
+    with pytest.raises(ConfigError, match="max_scale"):
+        Augmentation(max_scale=0.5)
+
+
 @pytest.mark.skipif(not (REAL_DATA / "dsprites" / "dsprites_downsampled.npz").is_file(),
                     reason="no shared dSprites file")
 def test_real_dsprites_is_the_complete_grid(tmp_path, monkeypatch):

@@ -36,6 +36,26 @@ def test_only_the_labelled_domain_brings_labels(name, labels):
     assert set(batcher.next()) == {"x", "y", labels}
 
 
+def test_augment_labelled_warps_the_labelled_draws_and_leaves_the_fingerprint_at_its_default():
+    raw = copy.deepcopy(TINY_UDA["source_only"])
+    plain = build_config({"method": "source_only", **raw})
+    raw["data"]["augment_labelled"] = True
+    warped = build_config({"method": "source_only", **raw})
+    assert plain.data.augmentation() is None
+    assert warped.data.augmentation().max_scale == 1.4
+    assert warped.fingerprint() != plain.fingerprint()
+    assert build_config({"method": "source_only", **raw},
+                        ["data.augment_labelled=false"]).fingerprint() == plain.fingerprint()
+    method = build_method(warped, torch.device("cpu"))
+    data = method.load_data(warped)
+    batch = method.make_batcher(data).next()
+    unwarped = build_method(plain, torch.device("cpu")).make_batcher(data).next()
+    assert torch.equal(batch["x_labels"], unwarped["x_labels"])  # the same draws, warped
+    assert torch.equal(batch["y"], unwarped["y"]) and not torch.equal(batch["x"], unwarped["x"])
+    with pytest.raises(ConfigError, match="augment_scale"):
+        build_config({"method": "source_only", **raw}, ["data.augment_scale=0.9"])
+
+
 def test_dann_reverses_the_discriminator_gradient_into_the_features():
     method, batcher = _method("dann")
     batch = batcher.next()
