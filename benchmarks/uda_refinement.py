@@ -40,6 +40,8 @@ TEACHERS = {
     "cdlm_vada_radius_1": ("CDLM + entropy + VAT, radius 1", "cdlm",
                            ["uda_target_vada_radius_1"]),
     "dann": ("DANN (shipped preset)", "dann", ["uda"]),
+    "cdlm_augment_labelled": ("CDLM + labelled-domain augmentation", "cdlm",
+                              ["uda_augment_labelled"]),
 }
 BUDGET_S = 15 * 60
 
