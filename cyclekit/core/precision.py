@@ -13,8 +13,12 @@ import torch
 
 
 def cpu_has_bf16() -> bool:
-    """Whether oneDNN runs bf16 natively on this CPU."""
-    return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    """Whether oneDNN runs bf16 natively on this CPU (True where the build cannot tell, so
+    that no warning is given without evidence)."""
+    try:
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):
+        return True
 
 
 def slow_precision_warning(precision: str, device: torch.device) -> str | None:

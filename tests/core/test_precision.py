@@ -25,3 +25,12 @@ def test_the_cli_prints_its_own_warnings_in_one_line_and_others_as_python_does()
     theirs = _one_line_warning("old", DeprecationWarning, "lib.py", 3, "")
     assert theirs == warnings.formatwarning("old", DeprecationWarning, "lib.py", 3, "")
     assert "lib.py:3" in theirs
+
+
+def test_a_build_that_cannot_tell_gets_no_warning(monkeypatch):
+    def unknown():
+        raise RuntimeError("no oneDNN in this build")
+
+    monkeypatch.setattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", unknown)
+    assert precision.cpu_has_bf16() is True
+    assert precision.slow_precision_warning("bf16-mixed", torch.device("cpu")) is None
