@@ -5,7 +5,7 @@ its zoom (issue 4, beyond seed 004).
         [--out benchmarks/results/uda_augment_labelled]
 
 For each task: the median ink height (rows holding a pixel above mid-grey) of every training
-image of both domains, read from the images alone (no label is loaded for this), and their
+image of both domains, read from the images alone (the loader's labels are never read), and their
 ratio, which ``data.augment_scale``'s default (1.4) was set from; and a figure of source
 training images, one random warp of each, and target training images. Writes
 ``<out>/augmentation.{json,png}``.
@@ -32,11 +32,11 @@ SHOWN = 12
 
 def ink_heights(images: torch.Tensor) -> torch.Tensor:
     """Per image (N, C, H, W in [-1, 1]): rows from the first to the last holding ink (> 0)."""
-    rows = (images > 0).any(dim=3).any(dim=1).float()
+    rows = (images > 0).any(dim=3).any(dim=1)
     has_ink = rows.any(dim=1)
     positions = torch.arange(rows.shape[1], dtype=torch.float32)
-    first = torch.where(rows.bool(), positions, torch.inf).amin(dim=1)
-    last = torch.where(rows.bool(), positions, -torch.inf).amax(dim=1)
+    first = torch.where(rows, positions, torch.inf).amin(dim=1)
+    last = torch.where(rows, positions, -torch.inf).amax(dim=1)
     return torch.where(has_ink, last - first + 1, torch.zeros_like(first))
 
 
