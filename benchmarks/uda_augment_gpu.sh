@@ -18,7 +18,8 @@ set -u
 export CYCLEKIT_DATA=${CYCLEKIT_DATA:-$PWD/gpu_data} CYCLEKIT_CACHE=/tmp/ckcache PYTHONPATH=$PWD
 TRAIN_LIMIT=${TRAIN_LIMIT:-400} REFINE_LIMIT=${REFINE_LIMIT:-160} AUGMENT=${AUGMENT:-true}
 R=/tmp/uda_augment_gpu TASKS="mnist_mnistm mnistm_mnist" SEEDS="0 1 2"
-NAME=$([ "$AUGMENT" = true ] && echo mnistm || echo mnistm_control)
+if [ "$AUGMENT" = true ]; then NAME=mnistm RUNS=uda_augment_labelled
+else NAME=mnistm_control RUNS=uda_no_augmentation; fi
 mkdir -p $R/report/$NAME
 { nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv
   python3 -c "import torch; print(torch.__version__, torch.cuda.get_device_name())"; nproc; } \
@@ -30,22 +31,21 @@ for split in ('train', 'test'):
 ( timeout 120 python3 -m pytest -q -p no:cacheprovider tests/core/test_trainer.py -k cuda \
   > $R/report/pytest_cuda.txt 2>&1; echo "pytest rc=$?" >> $R/report/pytest_cuda.txt ) &
 UDA="python3 benchmarks/uda_results.py --tasks $TASKS --rows source_only dann cdlm --seeds $SEEDS
-  --runs-dir $R/runs/uda_augment_labelled_$AUGMENT --out $R/report/$NAME
+  --runs-dir $R/runs/$RUNS --out $R/report/$NAME
   --figures $R/report/$NAME --set data.augment_labelled=$AUGMENT --set train.accelerator=cuda"
 s=$SECONDS
 timeout $TRAIN_LIMIT $UDA --parallel 18 > $R/report/train.log 2>&1
 echo "train rc=$? wall=$((SECONDS - s))" >> $R/report/train.log
 [ -f $R/report/$NAME/uda.json ] || $UDA --parallel 18 --report-only >> $R/report/train.log 2>&1
 if [ "$AUGMENT" = true ] && [ "$REFINE_LIMIT" -gt 0 ]; then
-mv $R/runs/uda_augment_labelled_true $R/runs/uda_augment_labelled
-s=$SECONDS
-REFINE="python3 benchmarks/uda_refinement.py --teachers cdlm_augment_labelled --tasks $TASKS
-  --seeds $SEEDS --runs-root $R/runs --runs-dir $R/runs/uda_refinement
-  --out $R/report/mnistm_refined --set train.accelerator=cuda"
-timeout $REFINE_LIMIT $REFINE --parallel 6 > $R/report/refine.log 2>&1
-echo "refine rc=$? wall=$((SECONDS - s))" >> $R/report/refine.log
-[ -f $R/report/mnistm_refined/uda_refinement.json ] || \
-  $REFINE --parallel 6 --report-only >> $R/report/refine.log 2>&1
+  s=$SECONDS
+  REFINE="python3 benchmarks/uda_refinement.py --teachers cdlm_augment_labelled --tasks $TASKS
+    --seeds $SEEDS --runs-root $R/runs --runs-dir $R/runs/uda_refinement
+    --out $R/report/mnistm_refined --set train.accelerator=cuda"
+  timeout $REFINE_LIMIT $REFINE --parallel 6 > $R/report/refine.log 2>&1
+  echo "refine rc=$? wall=$((SECONDS - s))" >> $R/report/refine.log
+  [ -f $R/report/mnistm_refined/uda_refinement.json ] || \
+    $REFINE --parallel 6 --report-only >> $R/report/refine.log 2>&1
 fi
 wait
 tar czf $OUT/results.tgz -C $R/report .
