@@ -16,6 +16,15 @@ teacher is replaced by the student every that many steps (DIRT-T's outer iterati
 theta_0. DIRT-T's digit settings weigh the two terms equally (beta = lambda_t = 1e-2 with
 Adam, which ignores a common scale), hence the weights 1 and 1 here.
 
+Beyond DIRT-T, ``weight_warp`` > 0 adds warp consistency, VAT's KL with a random warp of the
+image (the labelled augmentation's: ``data.augment_shift``, ``augment_rotation``,
+``augment_scale``) in place of the adversarial perturbation,
+
+    L_w = KL(p(. | x) || p(. | warp(x))),  the clean prediction a fixed target,
+
+the invariance prior of the self-ensembling of French et al. (ICLR 2018): a digit keeps its
+class when it moves, turns a little or changes size. Off by default.
+
 The teacher is read from its run directory (its ``config.yaml`` for the networks, its
 checkpoint for theta_0), so the refined run needs that run in place; its data section must be
 the teacher's (``cyclekit refine`` writes it so). Source labels are read only by the
@@ -25,13 +34,13 @@ validation slice, as for every adaptation method; target labels only by the fina
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 
-from cyclekit.config import check_non_negative, check_positive
+from cyclekit.config import ADDED_LATER, check_non_negative, check_positive
 from cyclekit.core.registry import register_method
 from cyclekit.errors import ConfigError
 from cyclekit.methods.cdlm import prediction_entropy
@@ -50,7 +59,8 @@ class DIRTTModelConfig:
     ``weight_teacher`` (beta), ``weight_entropy`` and ``weight_vat`` (lambda_t on L_c and L_v),
     ``vat_radius``: the per-image norm of the virtual adversarial perturbation; 1.0, the radius
     at which VAT smoothed CDLM's classifier on 28 px images here (docs/uda.md; DIRT-T's 3.5 did
-    not). ``teacher_every``: steps between teacher updates, 0 = keep the initial one."""
+    not). ``teacher_every``: steps between teacher updates, 0 = keep the initial one.
+    ``weight_warp``: the weight of warp consistency L_w (beyond DIRT-T; 0 = off)."""
 
     teacher: str = ""
     weight_teacher: float = 1.0
@@ -58,12 +68,14 @@ class DIRTTModelConfig:
     weight_vat: float = 1.0
     vat_radius: float = 1.0
     teacher_every: int = 0
+    weight_warp: float = field(default=0.0, metadata=ADDED_LATER)
 
     def validate(self) -> None:
         if not self.teacher:
             raise ConfigError("model.teacher is empty; set it to the run directory of a finished "
                               "adaptation run, e.g. `cyclekit refine RUN_DIR --out DIR`")
-        for key in ("weight_teacher", "weight_entropy", "weight_vat", "teacher_every"):
+        for key in ("weight_teacher", "weight_entropy", "weight_vat", "teacher_every",
+                    "weight_warp"):
             check_non_negative(f"model.{key}", getattr(self, key))
         check_positive("model.vat_radius", self.vat_radius)
 
@@ -156,5 +168,11 @@ class DIRTT(UDAMethod):
             with frozen_batch_norm_statistics(self.student):
                 losses["target_vat"] = model.weight_vat * virtual_adversarial_loss(
                     self.student.classify, images, model.vat_radius)
+        if model.weight_warp:
+            # The warp draws from the global CPU generator, which checkpoints save and restore.
+            warped = self.config.data.warp()(images, torch.default_generator)
+            with frozen_batch_norm_statistics(self.student):
+                losses["target_warp"] = model.weight_warp * kl_to_prediction(
+                    F.log_softmax(logits.detach().float(), dim=1), self.student.classify(warped))
         return losses
 

@@ -81,12 +81,15 @@ class UDADataConfig:
             raise ConfigError(f"data.augment_scale={self.augment_scale} must be >= 1 "
                               f"(1: no zoom)")
 
-    def augmentation(self) -> Augmentation | None:
-        """The labelled domain's warp, or None without ``augment_labelled``."""
-        if not self.augment_labelled:
-            return None
+    def warp(self) -> Augmentation:
+        """The random affine warp of ``augment_shift``, ``augment_rotation`` and
+        ``augment_scale``, no pixel noise."""
         return Augmentation(self.augment_shift, self.augment_rotation, noise_std=0.0,
                             max_scale=self.augment_scale)
+
+    def augmentation(self) -> Augmentation | None:
+        """The labelled domain's warp, or None without ``augment_labelled``."""
+        return self.warp() if self.augment_labelled else None
 
 
 class UDAMethod(CyclicMethod):

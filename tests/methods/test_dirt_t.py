@@ -6,9 +6,11 @@ import copy
 import pytest
 import torch
 
-from cyclekit.config import ConfigError, build_config, save_config
+from cyclekit.config import ConfigError, _fingerprinted, build_config, save_config
 from cyclekit.core.trainer import build_method, load_trained_method
+from cyclekit.data.augment import Augmentation
 from cyclekit.methods.cdlm import prediction_entropy
+from cyclekit.methods.uda import UDADataConfig
 from tests.conftest import TINY, tiny_dirt_t
 from tests.core.toy import make_players
 
@@ -55,6 +57,47 @@ def test_losses_read_target_images_only_and_reach_the_student_alone(tiny_cdlm_te
 def test_weights_switch_terms_off(tiny_cdlm_teacher):
     method, _, batcher = _refinement(tiny_cdlm_teacher, weight_entropy=0.0, weight_vat=0.0)
     assert set(method.player_losses(batcher.next(), "student", 0)) == {"teacher_kl"}
+
+
+def _running_statistics(network):
+    return [buffer.clone() for name, buffer in network.named_buffers() if "running" in name]
+
+
+def _pixel_logits(images, domain=None):
+    """A classifier that reads ten pixels, so that any warp changes its prediction."""
+    return images.flatten(1)[:, :10] * 10
+
+
+def test_warp_consistency_compares_warped_with_clean_predictions(tiny_cdlm_teacher, monkeypatch):
+    off = {"weight_entropy": 0.0, "weight_vat": 0.0}
+    method, _, batcher = _refinement(tiny_cdlm_teacher, weight_warp=1.0, **off)
+    losses = method.player_losses(batcher.next(), "student", 0)
+    assert set(losses) == {"teacher_kl", "target_warp"}
+    losses["target_warp"].backward()
+    assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in method.student.parameters())
+    # The clean pass moves the running statistics once; the warped pass must not move them again.
+    without_warp, _, batcher = _refinement(tiny_cdlm_teacher, **off)
+    without_warp.player_losses(batcher.next(), "student", 0)
+    assert all(torch.equal(a, b) for a, b in zip(_running_statistics(method.student),
+                                                 _running_statistics(without_warp.student)))
+
+    def warp_loss():
+        method, _, batcher = _refinement(tiny_cdlm_teacher, weight_warp=1.0, **off)
+        method.student.classify = _pixel_logits
+        return float(method.player_losses(batcher.next(), "student", 0)["target_warp"])
+
+    assert warp_loss() > 0.1
+    identity = Augmentation(0.0, 0.0, noise_std=0.0, max_scale=1.0)
+    monkeypatch.setattr(UDADataConfig, "warp", lambda self: identity)
+    assert warp_loss() == pytest.approx(0.0, abs=1e-6)
+
+
+def test_warp_consistency_is_off_by_default_and_keeps_older_runs_resumable(tiny_cdlm_teacher):
+    method, _, _ = _refinement(tiny_cdlm_teacher)
+    assert method.config.model.weight_warp == 0.0
+    assert "weight_warp" not in _fingerprinted(method.config.model)  # the resume check's hash
+    with pytest.raises(ConfigError, match="weight_warp"):
+        _refinement(tiny_cdlm_teacher, weight_warp=-1.0)
 
 
 def test_refinement_sharpens_target_predictions_and_keeps_the_initial_teacher(tiny_cdlm_teacher):
