@@ -3,7 +3,8 @@ adaptation run, configured from that run.
 
 The refined run takes the teacher's data, seed, batch size and devices, and DIRT-T's
 optimiser (Adam, learning rate 1e-3, beta1 0.5, constant); ``--set`` overrides any of it,
-e.g. ``train.steps=2000`` or ``model.teacher_every=500``.
+e.g. ``train.steps=2000``, ``model.teacher_every=500`` or ``model.weight_warp=1`` (warp
+consistency, beyond DIRT-T).
 """
 
 from __future__ import annotations
