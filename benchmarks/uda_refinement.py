@@ -42,6 +42,8 @@ TEACHERS = {
     "dann": ("DANN (shipped preset)", "dann", ["uda"]),
     "cdlm_augment_labelled": ("CDLM + labelled-domain augmentation", "cdlm",
                               ["uda_augment_labelled"]),
+    "dann_augment_labelled": ("DANN + labelled-domain augmentation", "dann",
+                              ["uda_augment_labelled"]),
 }
 BUDGET_S = 15 * 60
 
