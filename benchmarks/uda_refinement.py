@@ -44,6 +44,7 @@ TEACHERS = {
                               ["uda_augment_labelled"]),
     "dann_augment_labelled": ("DANN + labelled-domain augmentation", "dann",
                               ["uda_augment_labelled"]),
+    "dann_fp32": ("DANN (shipped preset, fp32)", "dann", ["uda_dann_fp32"]),
 }
 BUDGET_S = 15 * 60
 
