@@ -45,6 +45,8 @@ TEACHERS = {
     "dann_augment_labelled": ("DANN + labelled-domain augmentation", "dann",
                               ["uda_augment_labelled"]),
     "dann_fp32": ("DANN (shipped preset, fp32)", "dann", ["uda_dann_fp32"]),
+    "dann_vada_radius_1": ("DANN + entropy + VAT, radius 1 (VADA's target terms)", "dann",
+                           ["uda_dann_vada_radius_1"]),
 }
 BUDGET_S = 15 * 60
 

@@ -52,6 +52,7 @@ from cyclekit.methods.cdlm_modulation import MODULATIONS, modulate
 from cyclekit.methods.uda import UDAMethod
 from cyclekit.methods.virtual_adversarial import (
     frozen_batch_norm_statistics,
+    prediction_entropy,
     virtual_adversarial_loss,
 )
 from cyclekit.nets.conv_decoder import ConvDecoder
@@ -142,12 +143,6 @@ def gaussian_kl(mean: torch.Tensor, std: torch.Tensor) -> torch.Tensor:
     """KL(N(mean, std^2) || N(0, I)) summed over dimensions, averaged over the batch."""
     std = std.clamp_min(MIN_STD)
     return (0.5 * (mean ** 2 + std ** 2 - 1.0) - std.log()).sum(dim=1).mean()
-
-
-def prediction_entropy(logits: torch.Tensor) -> torch.Tensor:
-    """Entropy of the softmax of ``logits``, averaged over the batch."""
-    log_p = F.log_softmax(logits.float(), dim=1)
-    return -(log_p.exp() * log_p).sum(dim=1).mean()
 
 
 def squared_error(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:

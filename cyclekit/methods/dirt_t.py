@@ -43,11 +43,11 @@ import torch.nn.functional as F
 from cyclekit.config import ADDED_LATER, check_non_negative, check_positive
 from cyclekit.core.registry import register_method
 from cyclekit.errors import ConfigError
-from cyclekit.methods.cdlm import prediction_entropy
 from cyclekit.methods.uda import UDAMethod
 from cyclekit.methods.virtual_adversarial import (
     frozen_batch_norm_statistics,
     kl_to_prediction,
+    prediction_entropy,
     virtual_adversarial_loss,
 )
 from cyclekit.nets.domain_batch_norm import TARGET

@@ -6,7 +6,10 @@
   definition it reads the target training labels).
 * ``dann``: Ganin et al. (2016): the classifier's features also feed a domain discriminator
   behind a gradient reversal layer with lambda_p = 2 / (1 + exp(-10 p)) - 1; with
-  ``train.lr_schedule: dann`` the learning rate anneals as mu_0 / (1 + 10 p)^0.75.
+  ``train.lr_schedule: dann`` the learning rate anneals as mu_0 / (1 + 10 p)^0.75. With
+  ``model.weight_target_entropy`` / ``weight_target_vat`` (beyond seed 004; off by default) it
+  becomes VADA (Shu et al. 2018) without its source-side VAT: DANN plus the conditional
+  entropy and virtual adversarial training of the target predictions.
 
 All three train one player, ``network`` (SGD with momentum), with the alternating strategy.
 """
@@ -27,6 +30,11 @@ from cyclekit.config import (
 )
 from cyclekit.core.registry import register_method
 from cyclekit.methods.uda import UDAMethod
+from cyclekit.methods.virtual_adversarial import (
+    frozen_batch_norm_statistics,
+    prediction_entropy,
+    virtual_adversarial_loss,
+)
 from cyclekit.nets.domain_batch_norm import BATCH_NORMS, SOURCE, TARGET
 from cyclekit.nets.domain_discriminator import DomainDiscriminator
 from cyclekit.nets.gradient_reversal import reversal_coefficient
@@ -66,19 +74,27 @@ class ClassifierModelConfig:
 class DANNModelConfig(ClassifierModelConfig):
     """Plus the domain discriminator (two layers) and the reversal schedule's gamma (10).
     ``batch_norm: per_domain`` keeps one set of batch-norm statistics per domain in the trunk
-    (:mod:`cyclekit.nets.domain_batch_norm`) instead of normalising the concatenated batch."""
+    (:mod:`cyclekit.nets.domain_batch_norm`) instead of normalising the concatenated batch.
+    ``weight_target_entropy`` and ``weight_target_vat`` (0 = off) add VADA's target terms, the
+    mean entropy of the target predictions and virtual adversarial training within
+    ``vat_radius`` of each target image, as CDLM's options of the same names do."""
 
     discriminator_hidden: int = 256
     weight_adversarial: float = 1.0
     reversal_gamma: float = 10.0
     batch_norm: str = field(default="shared", metadata=ADDED_LATER)
+    weight_target_entropy: float = field(default=0.0, metadata=ADDED_LATER)
+    weight_target_vat: float = field(default=0.0, metadata=ADDED_LATER)
+    vat_radius: float = field(default=3.5, metadata=ADDED_LATER)
 
     def validate(self) -> None:
         super().validate()
         check_choice("model.batch_norm", self.batch_norm, BATCH_NORMS)
         check_positive("model.discriminator_hidden", self.discriminator_hidden)
         check_non_negative("model.weight_adversarial", self.weight_adversarial)
-        check_non_negative("model.reversal_gamma", self.reversal_gamma)
+        check_positive("model.vat_radius", self.vat_radius)
+        for key in ("reversal_gamma", "weight_target_entropy", "weight_target_vat"):
+            check_non_negative(f"model.{key}", getattr(self, key))
 
 
 class ClassifierBaseline(UDAMethod):
@@ -149,10 +165,21 @@ class DANN(ClassifierBaseline):
         self.discriminator = DomainDiscriminator(model.feature_dim, model.discriminator_hidden)
 
     def player_losses(self, batch, player, step):
-        count = len(batch["x"])
+        """Ganin's task + reversed adversarial loss; with VADA's target terms, their weighted
+        entropy and virtual adversarial loss of the target predictions (the perturbed passes
+        leave the batch-norm running statistics alone)."""
+        model, count = self.config.model, len(batch["x"])
         features = self.network.features_domains(batch["x"], batch["y"])
-        coefficient = reversal_coefficient(self.progress(step), self.config.model.reversal_gamma)
+        coefficient = reversal_coefficient(self.progress(step), model.reversal_gamma)
         adversarial = self.discriminator.adversarial_loss(features[:count], features[count:],
                                                           coefficient)
-        return {"task": F.cross_entropy(self.network.head(features[:count]), batch["x_labels"]),
-                "adversarial": self.config.model.weight_adversarial * adversarial}
+        losses = {"task": F.cross_entropy(self.network.head(features[:count]), batch["x_labels"]),
+                  "adversarial": model.weight_adversarial * adversarial}
+        if model.weight_target_entropy:
+            losses["target_entropy"] = model.weight_target_entropy * prediction_entropy(
+                self.network.head(features[count:]))
+        if model.weight_target_vat:
+            with frozen_batch_norm_statistics(self.network):
+                losses["target_vat"] = model.weight_target_vat * virtual_adversarial_loss(
+                    self.classify, batch["y"], model.vat_radius)
+        return losses

@@ -5,7 +5,9 @@ perturbation that changes it most,
     L_v = KL(p(. | x) || p(. | x + r_adv)),  r_adv = radius * d / |d|,
 
 with d the gradient of the KL at a random perturbation of norm ``probe_norm`` (one power iteration
-towards the top eigenvector of the KL's Hessian). Norms are taken per image.
+towards the top eigenvector of the KL's Hessian). Norms are taken per image. VADA pairs it with
+the conditional entropy of the target predictions (:func:`prediction_entropy`), the cluster
+assumption; both are used by CDLM, DANN and the DIRT-T refinement.
 """
 
 from __future__ import annotations
@@ -26,6 +28,12 @@ PROBE_NORM = 1.0
 def _per_image_unit(direction: torch.Tensor) -> torch.Tensor:
     norms = direction.flatten(1).norm(dim=1).clamp_min(1e-12)
     return direction / norms.view(-1, *([1] * (direction.dim() - 1)))
+
+
+def prediction_entropy(logits: torch.Tensor) -> torch.Tensor:
+    """Entropy of the softmax of ``logits``, averaged over the batch (VADA's L_c)."""
+    log_p = F.log_softmax(logits.float(), dim=1)
+    return -(log_p.exp() * log_p).sum(dim=1).mean()
 
 
 def kl_to_prediction(clean_log_p: torch.Tensor, logits: torch.Tensor) -> torch.Tensor:

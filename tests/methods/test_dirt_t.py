@@ -9,8 +9,8 @@ import torch
 from cyclekit.config import ConfigError, _fingerprinted, build_config, save_config
 from cyclekit.core.trainer import build_method, load_trained_method
 from cyclekit.data.augment import Augmentation
-from cyclekit.methods.cdlm import prediction_entropy
 from cyclekit.methods.uda import UDADataConfig
+from cyclekit.methods.virtual_adversarial import prediction_entropy
 from tests.conftest import TINY, tiny_dirt_t
 from tests.core.toy import make_players
 

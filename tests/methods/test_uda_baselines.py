@@ -76,6 +76,42 @@ def test_dann_reverses_the_discriminator_gradient_into_the_features():
                           atol=1e-6)
 
 
+def _dann_with(*overrides):
+    config = build_config({"method": "dann", **copy.deepcopy(TINY_UDA["dann"])}, list(overrides))
+    torch.manual_seed(0)
+    return build_method(config, torch.device("cpu")), config
+
+
+def test_vada_target_terms_are_off_by_default_reach_the_network_and_leave_batch_norm_statistics():
+    plain, plain_config = _dann_with()
+    assert plain_config.fingerprint() == _dann_with("model.weight_target_entropy=0",
+                                                    "model.weight_target_vat=0",
+                                                    "model.vat_radius=3.5")[1].fingerprint()
+    vada, _ = _dann_with("model.weight_target_entropy=0.5", "model.weight_target_vat=0.5",
+                         "model.vat_radius=1.0")
+    vada.load_state_dict(plain.state_dict())
+    batch = plain.make_batcher(plain.load_data(plain_config)).next()
+    torch.manual_seed(1)
+    assert set(plain.player_losses(batch, "network", 0)) == {"task", "adversarial"}
+    torch.manual_seed(1)
+    losses = vada.player_losses(batch, "network", 0)
+    entropy, vat = losses["target_entropy"], losses["target_vat"]
+    assert 0 < float(entropy.detach()) <= 0.5 * float(torch.log(torch.tensor(10.0))) + 1e-5
+    assert float(vat.detach()) > 0
+    # The perturbed passes leave the running statistics as the clean pass set them.
+    for name, value in vada.state_dict().items():
+        if "running" in name:
+            assert torch.equal(value, plain.state_dict()[name]), name
+    for term in (entropy, vat):
+        grads = torch.autograd.grad(term, [vada.network.trunk.layers[0].weight,
+                                           vada.network.head.weight], retain_graph=True)
+        assert all(g.abs().sum() > 0 for g in grads)
+    for bad in ("model.weight_target_entropy=-1", "model.weight_target_vat=-1",
+                "model.vat_radius=0"):
+        with pytest.raises(ConfigError, match=bad.split("=")[0].split(".")[1]):
+            _dann_with(bad)
+
+
 def test_source_only_training_lowers_its_loss():
     method, batcher = _method("source_only")
     players = make_players(method, lr=0.05)

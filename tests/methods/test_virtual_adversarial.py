@@ -1,5 +1,6 @@
-"""Virtual adversarial training: the adversarial direction, the gradient path, bf16, and the
-batch-norm statistics it must leave alone."""
+"""VADA's target terms: the conditional entropy, and virtual adversarial training (the
+adversarial direction, the gradient path, bf16, and the batch-norm statistics it must leave
+alone)."""
 
 import pytest
 import torch
@@ -7,8 +8,14 @@ from torch import nn
 
 from cyclekit.methods.virtual_adversarial import (
     frozen_batch_norm_statistics,
+    prediction_entropy,
     virtual_adversarial_loss,
 )
+
+
+def test_prediction_entropy_is_log_k_when_uniform_and_zero_when_certain():
+    assert prediction_entropy(torch.zeros(3, 10)) == pytest.approx(float(torch.log(torch.tensor(10.))))
+    assert prediction_entropy(torch.tensor([[50.0, 0.0, 0.0]])) < 1e-6
 
 
 def _linear_classifier(seed=0):
