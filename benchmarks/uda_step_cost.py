@@ -103,6 +103,8 @@ def main() -> None:
     started = time.perf_counter()
     torch.set_num_threads(1)
     variants = dict(parse_variant(text) for text in args.variants)
+    if len(variants) != len(args.variants):
+        raise SystemExit("uda_step_cost: two --variant share a name; give each its own NAME")
     common = [*args.overrides, "train.num_threads=1"]
     try:
         steppers = {name: Stepper(args.preset, [*common, *extra])

@@ -51,4 +51,7 @@ def test_a_bad_override_or_variant_is_one_line_and_writes_nothing(tmp_path):
     assert "Traceback" not in bad_key.stderr
     nameless = _benchmark(str(preset), "--variant", "=model.width=8", "--out", str(out))
     assert nameless.returncode != 0 and "NAME=KEY=VALUE" in nameless.stderr
+    twice = _benchmark(str(preset), "--variant", "a=", "--variant", "a=model.width=8",
+                       "--out", str(out))
+    assert twice.returncode != 0 and "share a name" in twice.stderr
     assert not out.exists()
