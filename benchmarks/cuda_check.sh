@@ -10,8 +10,8 @@
 set -u
 export CYCLEKIT_DATA=${CUDA_CHECK_DATA:-$PWD/gpu_data} PYTHONPATH=$PWD CYCLEKIT_CACHE=/tmp/ckcache
 R=/tmp/gpuruns; mkdir -p $R
-{ nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv
-  python3 -c "import torch; print(torch.__version__, torch.cuda.get_device_name())"; nproc; } > $R/gpu.txt 2>&1
+source benchmarks/lent_gpu.sh
+record_gpu $R/gpu.txt
 train() { name=$1; cfg=$2; shift 2; ( s=$SECONDS; timeout $LIMIT python3 -m cyclekit.cli train $cfg --out $R/$name --no-progress --set train.accelerator=cuda "$@" > $R/$name.log 2>&1; echo "rc=$? wall=$((SECONDS - s))" >> $R/$name.log ) & }
 LIMIT=330
 L="--set train.checkpoint_every=1000 --set train.eval_every=4000 --set train.sample_every=100000"

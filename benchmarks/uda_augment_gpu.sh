@@ -21,13 +21,9 @@ R=/tmp/uda_augment_gpu TASKS="mnist_mnistm mnistm_mnist" SEEDS="0 1 2"
 if [ "$AUGMENT" = true ]; then NAME=mnistm RUNS=uda_augment_labelled
 else NAME=mnistm_control RUNS=uda_no_augmentation; fi
 mkdir -p $R/report/$NAME
-{ nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv
-  python3 -c "import torch; print(torch.__version__, torch.cuda.get_device_name())"; nproc; } \
-  > $R/report/gpu.txt 2>&1
-python3 -c "
-from cyclekit.data.domain import load_domain
-for split in ('train', 'test'):
-    load_domain('mnistm', split, image_size=32)" || exit 1
+source benchmarks/lent_gpu.sh
+record_gpu $R/report/gpu.txt
+build_mnistm_cache || exit 1
 ( timeout 120 python3 -m pytest -q -p no:cacheprovider tests/core/test_trainer.py -k cuda \
   > $R/report/pytest_cuda.txt 2>&1; echo "pytest rc=$?" >> $R/report/pytest_cuda.txt ) &
 UDA="python3 benchmarks/uda_results.py --tasks $TASKS --rows source_only dann cdlm --seeds $SEEDS

@@ -47,6 +47,8 @@ TEACHERS = {
     "dann_fp32": ("DANN (shipped preset, fp32)", "dann", ["uda_dann_fp32"]),
     "dann_vada_radius_1": ("DANN + entropy + VAT, radius 1 (VADA's target terms)", "dann",
                            ["uda_dann_vada_radius_1"]),
+    "dann_vada_augment_labelled": ("DANN + labelled-domain augmentation + entropy + VAT, radius 1",
+                                   "dann", ["uda_dann_vada_augment_labelled"]),
 }
 BUDGET_S = 15 * 60
 
