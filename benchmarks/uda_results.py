@@ -212,10 +212,12 @@ def _collect(job: tuple[str, str, int], runs_dir: Path, parallel: int,
     run = read_run(run_dir(runs_dir, task, row, seed))
     if run is None:
         return None
-    accelerator = run["config"]["train"].get("accelerator", "cpu")
+    train = run["config"]["train"]
+    where = [f"train.accelerator={train.get('accelerator', 'cpu')}"]
+    if train.get("num_threads"):
+        where.append(f"train.num_threads={train['num_threads']}")
     return {"task": task, "row": row, "seed": seed, "data": run["config"]["data"],
-            "device": device or describe_device([f"train.accelerator={accelerator}"], parallel),
-            **run}
+            "device": device or describe_device(where, parallel), **run}
 
 
 def _cell(stats: dict, key: str, digits: int = 3) -> str:

@@ -3,8 +3,10 @@ the labelled domain of unsupervised domain adaptation.
 
 One random affine warp per image (a shift of up to ``max_shift`` pixels on each axis, a
 rotation of up to ``max_rotation`` degrees and, with ``max_scale`` > 1, a zoom by a factor
-drawn log-uniformly from [1 / max_scale, max_scale]), then Gaussian pixel noise. Background
-outside the image is black (-1). All randomness comes from the caller's ``torch.Generator``,
+drawn log-uniformly from [1 / max_scale, max_scale]), then Gaussian pixel noise. What the warp
+brings in from outside the image is ``fill``: black (-1, right for digits on black), or the
+image's own ``border`` pixels or ``reflection`` (for photos, whose borders black would mark
+as warped). All randomness comes from the caller's ``torch.Generator``,
 so a batcher that owns the generator stays deterministic and resumable; without a zoom the
 draws are those of the warp alone.
 """
@@ -19,6 +21,9 @@ import torch.nn.functional as F
 
 from cyclekit.errors import ConfigError
 
+# fill -> grid_sample's padding mode; "zeros" on images shifted to [0, 2] pads with -1.
+PADDING_MODES = {"black": "zeros", "border": "border", "reflection": "reflection"}
+
 
 @dataclass(frozen=True)
 class Augmentation:
@@ -26,6 +31,7 @@ class Augmentation:
     max_rotation: float = 15.0
     noise_std: float = 0.1
     max_scale: float = 1.0
+    fill: str = "black"
 
     def __post_init__(self):
         for key in ("max_shift", "max_rotation", "noise_std"):
@@ -34,6 +40,9 @@ class Augmentation:
         if self.max_scale < 1:
             raise ConfigError(f"augmentation max_scale={self.max_scale} must be >= 1 "
                               f"(1: no zoom)")
+        if self.fill not in PADDING_MODES:
+            raise ConfigError(f"augmentation fill={self.fill!r} must be one of "
+                              f"{', '.join(PADDING_MODES)}")
 
     def __call__(self, images: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
         """A randomly warped and noised copy of ``images`` ``(N, C, H, W)`` in [-1, 1]."""
@@ -51,6 +60,7 @@ class Augmentation:
         theta = torch.stack([torch.stack([cos, -sin, shift_x], -1),
                              torch.stack([sin, cos, shift_y], -1)], 1).to(images)
         grid = F.affine_grid(theta, list(images.shape), align_corners=False)
-        warped = F.grid_sample(images + 1, grid, align_corners=False, padding_mode="zeros") - 1
+        warped = F.grid_sample(images + 1, grid, align_corners=False,
+                               padding_mode=PADDING_MODES[self.fill]) - 1
         noise = torch.randn(images.shape, generator=generator).to(images) * self.noise_std
         return (warped + noise).clamp(-1, 1)

@@ -18,7 +18,7 @@ Adam, which ignores a common scale), hence the weights 1 and 1 here.
 
 Beyond DIRT-T, ``weight_warp`` > 0 adds warp consistency, VAT's KL with a random warp of the
 image (the labelled augmentation's: ``data.augment_shift``, ``augment_rotation``,
-``augment_scale``) in place of the adversarial perturbation,
+``augment_scale``, ``augment_fill``) in place of the adversarial perturbation,
 
     L_w = KL(p(. | x) || p(. | warp(x))),  the clean prediction a fixed target,
 
@@ -27,8 +27,9 @@ class when it moves, turns a little or changes size. Off by default.
 
 The teacher is read from its run directory (its ``config.yaml`` for the networks, its
 checkpoint for theta_0), so the refined run needs that run in place; its data section must be
-the teacher's (``cyclekit refine`` writes it so). Source labels are read only by the
-validation slice, as for every adaptation method; target labels only by the final score.
+the teacher's (``cyclekit refine`` writes it so) but for the ``augment_*`` settings, which set
+only the warp here. Source labels are read only by the validation slice, as for every adaptation
+method; target labels only by the final score.
 """
 
 from __future__ import annotations
@@ -91,9 +92,14 @@ def teacher_config(teacher: str | Path):
     return load_config(path)
 
 
-def _sections_differ(a, b) -> list[str]:
-    plain_a, plain_b = a.__dict__, b.__dict__
-    return sorted(key for key in plain_a if key != "data_dir" and plain_a[key] != plain_b.get(key))
+def _data_differs(refined, teacher) -> list[str]:
+    """The data settings in which the refined run departs from its teacher's. Free to differ:
+    where the data lives, and the ``augment_*`` settings, which here shape only the warp of
+    ``weight_warp`` (the refinement draws no labelled augmentation)."""
+    plain_a, plain_b = refined.__dict__, teacher.__dict__
+    return sorted(key for key in plain_a
+                  if key != "data_dir" and not key.startswith("augment_")
+                  and plain_a[key] != plain_b.get(key))
 
 
 @register_method
@@ -112,7 +118,7 @@ class DIRTT(UDAMethod):
         if not issubclass(get_method_class(parent.method), UDAMethod):
             raise ConfigError(f"model.teacher is a '{parent.method}' run; DIRT-T refines an "
                               f"adaptation run (cdlm, dann, source_only)")
-        differing = _sections_differ(config.data, parent.data)
+        differing = _data_differs(config.data, parent.data)
         if differing:
             raise ConfigError(f"data.{differing[0]}={getattr(config.data, differing[0])!r} is not "
                               f"the teacher's ({getattr(parent.data, differing[0])!r}); refine on "

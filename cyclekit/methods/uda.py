@@ -27,7 +27,7 @@ from cyclekit.config import (
     check_positive,
 )
 from cyclekit.core.method import CyclicMethod
-from cyclekit.data.augment import Augmentation
+from cyclekit.data.augment import PADDING_MODES, Augmentation
 from cyclekit.data.labelled_unpaired import LabelledUnpairedBatcher
 from cyclekit.data.pair import DomainPair, _load_splits
 from cyclekit.errors import ConfigError
@@ -44,7 +44,9 @@ class UDADataConfig:
     of each training split. ``augment_labelled`` (beyond seed 004) warps every training draw
     of the labelled domain (the source; the target for the target-only bound) by a random
     affine map: a shift of up to ``augment_shift`` pixels, a rotation of up to
-    ``augment_rotation`` degrees and a zoom log-uniform in [1 / augment_scale, augment_scale]."""
+    ``augment_rotation`` degrees and a zoom log-uniform in [1 / augment_scale, augment_scale],
+    filling what it brings in from outside the image with ``augment_fill`` (black, border or
+    reflection; see :class:`~cyclekit.data.augment.Augmentation`)."""
 
     source: str = "digits"
     target: str = "digits_m"
@@ -59,6 +61,7 @@ class UDADataConfig:
     augment_shift: float = field(default=2.0, metadata=ADDED_LATER)
     augment_rotation: float = field(default=10.0, metadata=ADDED_LATER)
     augment_scale: float = field(default=1.4, metadata=ADDED_LATER)
+    augment_fill: str = field(default="black", metadata=ADDED_LATER)
 
     def validate(self) -> None:
         from cyclekit.data import list_domains
@@ -80,12 +83,13 @@ class UDADataConfig:
         if self.augment_scale < 1:
             raise ConfigError(f"data.augment_scale={self.augment_scale} must be >= 1 "
                               f"(1: no zoom)")
+        check_choice("data.augment_fill", self.augment_fill, tuple(PADDING_MODES))
 
     def warp(self) -> Augmentation:
         """The random affine warp of ``augment_shift``, ``augment_rotation`` and
-        ``augment_scale``, no pixel noise."""
+        ``augment_scale``, filled with ``augment_fill``, no pixel noise."""
         return Augmentation(self.augment_shift, self.augment_rotation, noise_std=0.0,
-                            max_scale=self.augment_scale)
+                            max_scale=self.augment_scale, fill=self.augment_fill)
 
     def augmentation(self) -> Augmentation | None:
         """The labelled domain's warp, or None without ``augment_labelled``."""

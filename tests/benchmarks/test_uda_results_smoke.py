@@ -65,6 +65,12 @@ def test_runs_collects_and_does_not_repeat_finished_runs(tmp_path):
     assert "dropped from uda.json" in third.stdout
     assert json.loads((tmp_path / "out" / "uda.json").read_text())["runs"] == []
 
+    # The report says how many threads each run trained on, from the run's own config.
+    fourth = _bench(tmp_path / "threads", "--rows", "dann", "--set", "train.num_threads=2")
+    assert fourth.returncode == 0, fourth.stderr[-2000:]
+    run, = json.loads((tmp_path / "threads" / "out" / "uda.json").read_text())["runs"]
+    assert "2 threads per run" in run["device"], run["device"]
+
 
 def test_ordering_of_a_task_the_paper_gives_no_numbers_for():
     sys.path.insert(0, str(SCRIPT.parent))

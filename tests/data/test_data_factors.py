@@ -49,6 +49,18 @@ def test_a_zoom_scales_the_ink_within_its_bounds():
         Augmentation(max_scale=0.5)
 
 
+def test_the_fill_decides_what_a_warp_brings_in_from_outside():
+    photo = torch.full((8, 3, 16, 16), 0.5)  # a flat grey photo: only the fill can change it
+    shrink = {"max_shift": 0, "max_rotation": 0, "noise_std": 0, "max_scale": 2}
+    black = Augmentation(**shrink)(photo, torch.Generator().manual_seed(0))
+    assert (black < 0).any()  # black (-1) corners where an image was shrunk
+    for fill in ("border", "reflection"):
+        filled = Augmentation(**shrink, fill=fill)(photo, torch.Generator().manual_seed(0))
+        assert torch.allclose(filled, photo, atol=1e-5)  # the photo's own pixels instead
+    with pytest.raises(ConfigError, match="fill='grey'"):
+        Augmentation(fill="grey")
+
+
 @pytest.mark.skipif(not (REAL_DATA / "dsprites" / "dsprites_downsampled.npz").is_file(),
                     reason="no shared dSprites file")
 def test_real_dsprites_is_the_complete_grid(tmp_path, monkeypatch):

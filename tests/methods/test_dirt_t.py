@@ -147,6 +147,11 @@ def test_bad_teachers_are_refused_in_one_line(tiny_cdlm_teacher, tmp_path):
 
     assert "not a run directory" in refused(tmp_path / "missing")
     assert "teacher's" in refused(tiny_cdlm_teacher, {"target": "digits"})
+    # The augment_* settings set only the refinement's warp, so they may leave the teacher's.
+    settings = tiny_dirt_t(tiny_cdlm_teacher)
+    settings["data"].update(augment_fill="reflection", augment_rotation=5.0)
+    method = build_method(build_config({"method": "dirt_t", **settings}), torch.device("cpu"))
+    assert method.config.data.warp().fill == "reflection"
     translation_run = tmp_path / "cyclegn"
     translation_run.mkdir()
     save_config(build_config({"method": "cyclegn", **copy.deepcopy(TINY)}),

@@ -52,8 +52,14 @@ def test_augment_labelled_warps_the_labelled_draws_and_leaves_the_fingerprint_at
     unwarped = build_method(plain, torch.device("cpu")).make_batcher(data).next()
     assert torch.equal(batch["x_labels"], unwarped["x_labels"])  # the same draws, warped
     assert torch.equal(batch["y"], unwarped["y"]) and not torch.equal(batch["x"], unwarped["x"])
-    with pytest.raises(ConfigError, match="augment_scale"):
-        build_config({"method": "source_only", **raw}, ["data.augment_scale=0.9"])
+    for bad in ("data.augment_scale=0.9", "data.augment_fill=grey"):
+        with pytest.raises(ConfigError, match=bad.split("=")[0]):
+            build_config({"method": "source_only", **copy.deepcopy(raw)}, [bad])
+    assert warped.data.warp().fill == "black"
+    reflected = build_config({"method": "source_only", **copy.deepcopy(raw)},
+                             ["data.augment_fill=reflection"])
+    assert reflected.data.warp().fill == "reflection"
+    assert reflected.fingerprint() != warped.fingerprint()
 
 
 def test_dann_reverses_the_discriminator_gradient_into_the_features():
