@@ -20,6 +20,17 @@ def test_update_steps_only_the_named_players():
     assert all(torch.equal(a, b) for a, b in zip(g_before, method.g.parameters()))
 
 
+def test_update_computes_gradients_of_the_stepped_players_only():
+    method = LinearPair()
+    players = make_players(method)
+    torch.manual_seed(0)
+    loss = _loss(method)
+    expected = torch.autograd.grad(loss, list(method.f.parameters()), retain_graph=True)
+    players.update(["f"], loss, step=0)
+    assert all(p.grad is None for p in method.g.parameters())
+    assert all(torch.equal(p.grad, e) for p, e in zip(method.f.parameters(), expected))
+
+
 @pytest.mark.parametrize("bad", [math.nan, math.inf])
 def test_non_finite_loss_is_skipped_and_logged(bad):
     method = LinearPair()

@@ -1,0 +1,44 @@
+"""benchmarks/backward_pruning.py: a tiny CDLM preset (scikit-learn digits -> digits over
+photos) trained with and without the pruned backward pass, weights compared, both timed."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from tests.conftest import TINY_UDA
+
+BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+
+
+def _benchmark(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(BENCHMARKS / "backward_pruning.py"), *args],
+                          check=False, capture_output=True, text=True, timeout=300)
+
+
+def test_pruned_backward_leaves_the_weights_bit_identical_and_is_timed(tmp_path):
+    preset, out = tmp_path / "cdlm.yaml", tmp_path / "pruning"
+    preset.write_text(yaml.safe_dump({"method": "cdlm", "strategy": {"name": "alternating"},
+                                      **TINY_UDA["cdlm"]}))
+    done = _benchmark(str(preset), "--set", "train.precision=32-true", "--threads", "1",
+                      "--rounds", "2", "--warmup", "0", "--steps", "2", "--check-steps", "4",
+                      "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    (row,) = json.loads((out / "backward_pruning.json").read_text())["rows"]
+    assert row["method"] == "cdlm" and row["threads"] == 1
+    assert row["max_weight_difference_after_check"] == 0.0
+    assert all(len(samples) == 2 for samples in row["samples_s"].values())
+    assert row["ratio"] == row["median_s"]["stepped players only"] / row["median_s"]["every parameter"]
+    assert "| cdlm | cpu" in (out / "backward_pruning.md").read_text()
+
+
+def test_a_bad_override_is_one_line_and_writes_nothing(tmp_path):
+    preset, out = tmp_path / "cdlm.yaml", tmp_path / "pruning"
+    preset.write_text(yaml.safe_dump({"method": "cdlm", **TINY_UDA["cdlm"]}))
+    done = _benchmark(str(preset), "--set", "model.no_such_key=1", "--out", str(out))
+    assert done.returncode != 0 and "no_such_key" in done.stderr
+    assert "Traceback" not in done.stderr and not out.exists()
