@@ -7,8 +7,8 @@ accuracy does refining each Table 2 run on its unlabelled target images add, and
 
 Each teacher is a finished, checkpointed run of ``uda_results.py`` (the folders the analyses of
 docs/uda.md trained; a seed is taken from the first folder that has it). ``cyclekit refine``
-refines it (one subprocess per run, ``--parallel`` at a time, one thread each, the refinement's
-settings as shipped unless ``--set`` changes them) into
+refines it (one subprocess per run, ``--parallel`` at a time, with the teacher's threads, the
+refinement's settings as shipped unless ``--set`` changes them) into
 ``<runs-dir>/<teacher>/<task>/dirt_t/seed<k>``, a layout ``uda_model_selection.py --candidate``
 reads. A finished refinement is not run again and a stopped one is resumed. Checkpoint rule
 "last" for teacher and refinement; target labels are read only by the final scores. Writes
@@ -83,6 +83,13 @@ def collect(teacher: str, task: str, seed: int, runs_dir: Path, runs_root: Path)
             "refinement": {key: refined["config"][key] for key in ("model", "train")}}
 
 
+def refinement_threads(runs: list[dict]) -> str:
+    """The refinements' ``train.num_threads`` as an override (copied from their teachers, so
+    the benchmark's own ``--set`` need not name it); several values are joined by "/"."""
+    threads = sorted({run["refinement"]["train"]["num_threads"] or 1 for run in runs})
+    return "train.num_threads=" + "/".join(map(str, threads))
+
+
 def summarize(runs: list[dict]) -> dict:
     """Per task and teacher: mean, std and the seeds of both accuracies and the wall times."""
     def stats(values):
@@ -113,7 +120,7 @@ def main() -> None:
                         choices=list(TASKS))
     parser.add_argument("--teachers", nargs="+", default=list(TEACHERS), choices=list(TEACHERS))
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--parallel", type=int, default=2, help="runs at a time (1 thread each)")
+    parser.add_argument("--parallel", type=int, default=2, help="runs at a time (each with its teacher's train.num_threads)")
     parser.add_argument("--runs-dir", type=Path, default=RUNS / "uda_refinement")
     parser.add_argument("--runs-root", type=Path, default=RUNS,
                         help="the folder that holds the teachers' run folders")
@@ -144,7 +151,7 @@ def main() -> None:
                          "--report-only first (the teachers come from benchmarks/uda_results.py)")
     result = {"benchmark": "uda_refinement", "method": "dirt_t", "strategy": "alternating",
               "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-              "device": describe_device(args.overrides, args.parallel),
+              "device": describe_device([refinement_threads(runs), *args.overrides], args.parallel),
               "torch": torch.__version__, "checkpoint_rule": "last", "overrides": args.overrides,
               "protocol": ("target accuracy of the method's target classifier (CDLM: C(x~_ts); "
                            "features: the linear classifier on h_t) on the target test split, "

@@ -15,6 +15,7 @@ BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 sys.path.insert(0, str(BENCHMARKS))
 
 import uda_refinement
+from preset_runs import describe_device
 from test_uda_results_smoke import TINY
 
 
@@ -33,6 +34,15 @@ def test_the_summary_pairs_each_teacher_with_its_refinement():
     assert cdlm["refined_target_acc"]["mean"] == pytest.approx(0.93)
     assert cdlm["total_wall_s"]["mean"] == pytest.approx(850.5)
     assert summary["dann"]["gain"] == {"mean": pytest.approx(0.05), "std": 0.0, "n": 1}
+
+
+def test_the_device_line_names_the_threads_the_refinements_copied_from_their_teachers():
+    two = [{"refinement": {"train": {"num_threads": 2}}}]
+    mixed = [{"refinement": {"train": {"num_threads": None}}}, *two]
+    assert uda_refinement.refinement_threads(two) == "train.num_threads=2"
+    assert uda_refinement.refinement_threads(mixed) == "train.num_threads=1/2"
+    assert ", 2 threads per run, 1 run(s)" in describe_device(
+        [uda_refinement.refinement_threads(two), "train.num_threads=1"], 1)
 
 
 def test_a_tiny_run_is_refined_and_collected_end_to_end(tmp_path):
@@ -64,6 +74,7 @@ def test_a_tiny_run_is_refined_and_collected_end_to_end(tmp_path):
     assert run["refined_target_acc"] == refined["test/target_acc"]
     assert refined["train/steps"] == 3 and run["refinement"]["train"]["steps"] == 3
     assert result["tasks"]["mnist_usps"]["cdlm"]["seeds"] == [0]
+    assert "one thread per run, 2 run(s) at a time" in result["device"]
     assert "| MNIST→USPS | CDLM (shipped preset) | 0 |" in (out / "uda_refinement.md").read_text()
     assert 0 < (out / "uda_refinement.png").stat().st_size < 300_000
 
