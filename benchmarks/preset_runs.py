@@ -132,13 +132,15 @@ def summarize(runs: list[dict], group_key: str) -> dict:
 
 
 def describe_device(overrides: list[str], parallel: int) -> str:
-    """Where the runs trained: the accelerator named in the overrides (CPU by default)."""
+    """Where the runs trained: the accelerator named in the overrides (CPU by default; a CPU
+    with the vector instructions PyTorch dispatches to, e.g. AVX2 or AVX512)."""
     accelerator = next((item.split("=", 1)[1] for item in overrides
                         if item.startswith("train.accelerator=")), "cpu")
     if accelerator in ("cuda", "gpu") and torch.cuda.is_available():
         where = f"cuda ({torch.cuda.get_device_name(0)})"
     else:
-        where = f"cpu ({platform.processor() or platform.machine()}, {os.cpu_count()} cores)"
+        where = (f"cpu ({platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+                 f"{torch.backends.cpu.get_cpu_capability()})")
     threads = next((item.split("=", 1)[1] for item in overrides
                     if item.startswith("train.num_threads=")), "1")
     per_run = "one thread" if threads == "1" else f"{threads} threads"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import torch
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
@@ -46,3 +47,8 @@ def test_a_changed_value_or_an_unreadable_config_does_not_match():
 def test_the_device_line_names_the_threads_and_runs_at_a_time():
     assert describe_device([], 2).endswith("one thread per run, 2 run(s) at a time")
     assert describe_device(["train.num_threads=2"], 1).endswith("2 threads per run, 1 run(s) at a time")
+
+
+def test_the_device_line_names_the_cpus_vector_instructions():
+    capability = torch.backends.cpu.get_cpu_capability()
+    assert f" cores, {capability}), " in describe_device([], 1)
