@@ -49,6 +49,8 @@ TEACHERS = {
                            ["uda_dann_vada_radius_1"]),
     "dann_vada_augment_labelled": ("DANN + labelled-domain augmentation + entropy + VAT, radius 1",
                                    "dann", ["uda_dann_vada_augment_labelled"]),
+    "cdlm_vada_augment_labelled": ("CDLM + labelled-domain augmentation + entropy + VAT, radius 1",
+                                   "cdlm", ["uda_cdlm_vada_augment_labelled"]),
 }
 BUDGET_S = 15 * 60
 

@@ -36,6 +36,17 @@ def test_the_summary_pairs_each_teacher_with_its_refinement():
     assert summary["dann"]["gain"] == {"mean": pytest.approx(0.05), "std": 0.0, "n": 1}
 
 
+def test_every_teacher_reads_a_row_of_the_results_from_folders_no_other_teacher_reads():
+    from uda_results import ROWS
+
+    seen = {}
+    for teacher, (_, row, folders) in uda_refinement.TEACHERS.items():
+        assert row in ROWS, teacher
+        for folder in folders:
+            assert (row, folder) not in seen, f"{teacher} and {seen[row, folder]} read one run"
+            seen[row, folder] = teacher
+
+
 def test_the_device_line_names_the_threads_the_refinements_copied_from_their_teachers():
     two = [{"refinement": {"train": {"num_threads": 2}}}]
     mixed = [{"refinement": {"train": {"num_threads": None}}}, *two]
