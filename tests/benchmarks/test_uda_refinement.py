@@ -17,6 +17,7 @@ sys.path.insert(0, str(BENCHMARKS))
 import uda_refinement
 from preset_runs import describe_device
 from test_uda_results_smoke import TINY
+from uda_results import ROWS
 
 
 def _run(teacher: str, seed: int, before: float, after: float) -> dict:
@@ -37,8 +38,6 @@ def test_the_summary_pairs_each_teacher_with_its_refinement():
 
 
 def test_every_teacher_reads_a_row_of_the_results_from_folders_no_other_teacher_reads():
-    from uda_results import ROWS
-
     seen = {}
     for teacher, (_, row, folders) in uda_refinement.TEACHERS.items():
         assert row in ROWS, teacher
