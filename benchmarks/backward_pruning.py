@@ -12,7 +12,8 @@ behaviour), and
 * checks that ``--check-steps`` training steps leave both copies' weights bit-identical
   (the idle players' gradients were cleared unread, so pruning them must change nothing);
 * then times them in turn, ``--steps`` training steps each per round (A B A B ...), and
-  reports the median seconds per step over ``--rounds`` rounds after ``--warmup``.
+  reports the median seconds per step over ``--rounds`` rounds after ``--warmup``
+  (``benchmarks/paired_steps.py``).
 
 Writes ``backward_pruning.{json,md}`` into ``--out``. Needs the presets' data
 (``CYCLEKIT_DATA``).
@@ -21,19 +22,24 @@ Writes ``backward_pruning.{json,md}`` into ``--out``. Needs the presets' data
 from __future__ import annotations
 
 import argparse
-import json
-import statistics
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
 import torch
+from paired_steps import (
+    add_arguments,
+    as_variant,
+    check_and_time,
+    describe_protocol,
+    write_result,
+)
 from preset_runs import describe_device
 from uda_step_cost import Stepper
 
-from cyclekit.core.atomic import atomic_write_text
 from cyclekit.core.players import Players
 from cyclekit.errors import CyclekitError
+
+PRUNED, FULL = "stepped players only", "every parameter"
 
 
 class FullBackwardPlayers(Players):
@@ -53,47 +59,20 @@ class FullBackwardPlayers(Players):
         return True
 
 
-def build_pair(preset: Path, overrides: list[str]) -> tuple[Stepper, Stepper]:
-    pruned, full = Stepper(preset, overrides), Stepper(preset, overrides)
-    full.players.__class__ = FullBackwardPlayers
-    return pruned, full
-
-
-def largest_weight_difference(a: Stepper, b: Stepper) -> float:
-    pairs = zip(a.method.state_dict().values(), b.method.state_dict().values())
-    return max(((x.double() - y.double()).abs().max().item() for x, y in pairs
-                if x.is_floating_point()), default=0.0)
-
-
 def measure(preset: Path, overrides: list[str], threads: int, args) -> dict:
     torch.set_num_threads(threads)
     common = [*overrides, f"train.num_threads={threads}"]
-    pruned, full = build_pair(preset, common)
-    for stepper in (pruned, full):  # the same noise draws for both
-        torch.manual_seed(stepper.config.seed)
-        stepper.seconds_per_step(args.check_steps)
-    difference = largest_weight_difference(pruned, full)
-    times = {"stepped players only": [], "every parameter": []}
-    for round_index in range(args.warmup + args.rounds):
-        for name, stepper in (("stepped players only", pruned), ("every parameter", full)):
-            seconds = stepper.seconds_per_step(args.steps)
-            if round_index >= args.warmup:
-                times[name].append(seconds)
-    medians = {name: statistics.median(samples) for name, samples in times.items()}
+    pruned, full = Stepper(preset, common), Stepper(preset, common)
+    full.players.__class__ = FullBackwardPlayers
+    row = check_and_time({PRUNED: as_variant(pruned), FULL: as_variant(full)}, args)
     return {"preset": str(preset), "threads": threads, "method": pruned.config.method,
-            "device": describe_device(common, 1),
-            "max_weight_difference_after_check": difference,
-            "median_s": medians, "samples_s": times,
-            "ratio": medians["stepped players only"] / medians["every parameter"]}
+            "device": describe_device(common, 1), **row,
+            "ratio": row["median_s"][PRUNED] / row["median_s"][FULL]}
 
 
 def to_markdown(result: dict) -> str:
     lines = [f"# Backward into the stepped players only ({result['date']})", "",
-             (f"torch {result['torch']}; overrides {', '.join(result['overrides']) or 'none'}. "
-              f"Weights compared after {result['check_steps']} training steps from one seed; "
-              f"then {result['rounds']} rounds of {result['steps']} steps per variant, "
-              f"interleaved, after {result['warmup']} uncounted rounds; median over rounds. "
-              f"Wall time of the whole call: {result['wall_s']:.0f} s."), "",
+             describe_protocol(result, "training"), "",
              ("| preset | method | device | weights differ by | s / step, every parameter | "
               "s / step, stepped players only | ratio |"),
              "|---|---|---|---|---|---|---|"]
@@ -101,22 +80,14 @@ def to_markdown(result: dict) -> str:
         medians = row["median_s"]
         lines.append(f"| `{row['preset']}` | {row['method']} | {row['device']} | "
                      f"{row['max_weight_difference_after_check']:.1e} | "
-                     f"{medians['every parameter']:.4f} | {medians['stepped players only']:.4f} | "
-                     f"{row['ratio']:.3f} |")
+                     f"{medians[FULL]:.4f} | {medians[PRUNED]:.4f} | {row['ratio']:.3f} |")
     return "\n".join(lines) + "\n"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("presets", type=Path, nargs="+")
-    parser.add_argument("--set", dest="overrides", action="append", default=[],
-                        metavar="KEY=VALUE", help="an override of every preset (repeatable)")
-    parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
-    parser.add_argument("--rounds", type=int, default=20)
-    parser.add_argument("--steps", type=int, default=4)
-    parser.add_argument("--warmup", type=int, default=3)
-    parser.add_argument("--check-steps", type=int, default=20)
-    parser.add_argument("--out", type=Path, required=True)
+    add_arguments(parser)
     args = parser.parse_args()
     started = time.perf_counter()
     try:
@@ -124,15 +95,7 @@ def main() -> None:
                 for preset in args.presets for threads in args.threads]
     except (CyclekitError, FileNotFoundError) as error:
         raise SystemExit(f"backward_pruning: {error}") from None
-    result = {"benchmark": "backward_pruning",
-              "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-              "torch": torch.__version__, "overrides": args.overrides,
-              "check_steps": args.check_steps, "rounds": args.rounds, "steps": args.steps,
-              "warmup": args.warmup, "wall_s": time.perf_counter() - started, "rows": rows}
-    args.out.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(args.out / "backward_pruning.json", json.dumps(result, indent=2) + "\n")
-    atomic_write_text(args.out / "backward_pruning.md", to_markdown(result))
-    print(to_markdown(result))
+    write_result("backward_pruning", rows, args, started, to_markdown)
 
 
 if __name__ == "__main__":

@@ -173,7 +173,7 @@ class DIRTT(UDAMethod):
         if model.weight_vat:
             with frozen_batch_norm_statistics(self.student):
                 losses["target_vat"] = model.weight_vat * virtual_adversarial_loss(
-                    self.student.classify, images, model.vat_radius)
+                    self.student.classify, images, model.vat_radius, clean_logits=logits)
         if model.weight_warp:
             # The warp draws from the global CPU generator, which checkpoints save and restore.
             warped = self.config.data.warp()(images, torch.default_generator)

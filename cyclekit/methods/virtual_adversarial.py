@@ -60,11 +60,16 @@ def frozen_batch_norm_statistics(module: nn.Module) -> Iterator[None]:
 
 def virtual_adversarial_loss(predict: Callable[[torch.Tensor], torch.Tensor],
                              images: torch.Tensor, radius: float,
-                             probe_norm: float = PROBE_NORM) -> torch.Tensor:
+                             probe_norm: float = PROBE_NORM,
+                             clean_logits: torch.Tensor | None = None) -> torch.Tensor:
     """L_v of ``predict`` (images to logits) at ``images``; its gradient reaches ``predict``'s
-    parameters through the perturbed prediction only (the clean one is a fixed target)."""
-    with torch.no_grad():
-        clean_log_p = F.log_softmax(predict(images).float(), dim=1)
+    parameters through the perturbed prediction only (the clean one is a fixed target).
+    ``clean_logits``: ``predict(images)`` when the caller has it already, with the same
+    batch-norm batch (saves a forward pass); computed here otherwise."""
+    if clean_logits is None:
+        with torch.no_grad():
+            clean_logits = predict(images)
+    clean_log_p = F.log_softmax(clean_logits.detach().float(), dim=1)
     probe = (probe_norm * _per_image_unit(torch.randn_like(images))).requires_grad_()
     probe_kl = kl_to_prediction(clean_log_p, predict(images + probe))
     direction, = torch.autograd.grad(probe_kl, probe)

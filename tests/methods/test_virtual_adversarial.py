@@ -49,6 +49,23 @@ def test_the_gradient_reaches_the_parameters_through_the_perturbed_prediction():
     assert weight_grad.abs().sum() > 0
 
 
+def test_given_clean_logits_give_the_loss_and_gradient_of_the_clean_pass_they_replace():
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Conv2d(2, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU(), nn.Flatten(),
+                        nn.Linear(4 * 4 * 4, 5))
+    images = torch.randn(8, 2, 4, 4)
+    torch.manual_seed(1)
+    computed = virtual_adversarial_loss(net, images, radius=1.0)
+    logits = net(images)
+    torch.manual_seed(1)
+    given = virtual_adversarial_loss(net, images, radius=1.0, clean_logits=logits)
+    assert float(given.detach()) == pytest.approx(float(computed.detach()), rel=1e-6)
+    assert given.requires_grad
+    computed_grad, = torch.autograd.grad(computed, [net[4].weight])
+    given_grad, = torch.autograd.grad(given, [net[4].weight])  # not through the clean logits
+    assert torch.allclose(given_grad, computed_grad, atol=1e-7)
+
+
 def test_the_probe_finds_the_adversarial_direction_under_bf16_autocast():
     # A probe of fp32's usual size (1e-6) vanishes in bf16 rounding and leaves a near-random
     # direction; the default probe must find about what fp32 finds.

@@ -2,8 +2,10 @@ import math
 
 import pytest
 import torch
+from torchmetrics.functional.image import structural_similarity_index_measure
 
 from cyclekit.metrics import mse, psnr, ssim
+from cyclekit.metrics.image_quality import SSIM_CHUNK
 
 
 def test_identical_images():
@@ -33,6 +35,14 @@ def test_ssim_drops_for_noise():
     torch.manual_seed(0)
     images = torch.rand(2, 1, 32, 32) * 2 - 1
     assert ssim(images, (images + torch.randn_like(images)).clamp(-1, 1)) < 0.5
+
+
+def test_ssim_in_chunks_is_the_mean_over_the_whole_batch():
+    torch.manual_seed(0)
+    a = torch.rand(2 * SSIM_CHUNK + 5, 3, 16, 16) * 2 - 1
+    b = (a + 0.3 * torch.randn_like(a)).clamp(-1, 1)
+    whole = structural_similarity_index_measure((a + 1) / 2, (b + 1) / 2, data_range=1.0)
+    assert ssim(a, b) == pytest.approx(float(whole), abs=1e-6)
 
 
 def test_shape_mismatch():
