@@ -65,7 +65,8 @@ def virtual_adversarial_loss(predict: Callable[[torch.Tensor], torch.Tensor],
     """L_v of ``predict`` (images to logits) at ``images``; its gradient reaches ``predict``'s
     parameters through the perturbed prediction only (the clean one is a fixed target).
     ``clean_logits``: ``predict(images)`` when the caller has it already, with the same
-    batch-norm batch (saves a forward pass); computed here otherwise."""
+    batch-norm batch (saves a forward pass; with dropout, the caller's draw of it); computed
+    here otherwise."""
     if clean_logits is None:
         with torch.no_grad():
             clean_logits = predict(images)

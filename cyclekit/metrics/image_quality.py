@@ -14,7 +14,7 @@ def _to_unit_range(a: torch.Tensor, b: torch.Tensor) -> tuple[torch.Tensor, torc
     return ((a.detach().float() + 1) / 2).clamp(0, 1), ((b.detach().float() + 1) / 2).clamp(0, 1)
 
 
-# torchmetrics filters the whole batch at once; on the 2-core CPU 10 000 pairs of 28 x 28 x 3
+# torchmetrics filters the whole batch at once; on a 2-core AVX512 CPU 10 000 pairs of 28 x 28 x 3
 # (MNIST-M's test split) took 7.6 s in one call and 2.1 s in chunks of 64, on two threads
 # (15.1 and 3.0 s on one), the same mean (benchmarks/results/ssim_chunks/).
 SSIM_CHUNK = 64
