@@ -82,9 +82,9 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
-    if min(args.images, args.repeats, *args.threads) < 1 or args.size < 11:
-        raise SystemExit("ssim_chunks: --images, --repeats and --threads must be positive and "
-                         "--size at least 11 (SSIM's window)")
+    if min(args.images, args.channels, args.repeats, *args.threads) < 1 or args.size < 11:
+        raise SystemExit("ssim_chunks: --images, --channels, --repeats and --threads must be "
+                         "positive and --size at least 11 (SSIM's window)")
     started = time.perf_counter()
     rows = [measure(threads, args) for threads in args.threads]
     result = {"benchmark": "ssim_chunks",
