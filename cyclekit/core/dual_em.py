@@ -38,7 +38,8 @@ class DualEM(Strategy):
         report.update(update_critics(method, players, step, critic_pair, batch))
         watched = "cycle_x" if self.phase == "g" else "cycle_y"
         monitored = report.get(watched, sum(report[name] for name in losses))
-        reason = self.rule.update(monitored)
+        # Each data-parallel rank sees its own share of the batch: they decide on the mean.
+        reason = self.rule.update(players.mean_over_ranks(monitored))
         if reason is not None:
             self._switch(step, reason)
         return report

@@ -96,6 +96,14 @@ class Players:
         self.consecutive_nonfinite = state["consecutive_nonfinite"]
         self.skipped_updates = state["skipped_updates"]
 
+    def mean_over_ranks(self, value: float) -> float:
+        """``value`` averaged over the data-parallel ranks (``value`` itself with one process),
+        for a decision every rank must take alike."""
+        if self.fabric.world_size == 1:
+            return value
+        return self.fabric.all_reduce(torch.tensor(value, dtype=torch.float64),
+                                      reduce_op="mean").item()
+
     def _all_ranks_finite(self, values: torch.Tensor) -> bool:
         flag = torch.isfinite(values).all().to(torch.float32)
         if self.fabric.world_size > 1:

@@ -1,4 +1,5 @@
-"""Capture and restore every global random number generator (for exact resume)."""
+"""Capture and restore every global random number generator (for exact resume), and give each
+data-parallel rank a stream of its own."""
 
 from __future__ import annotations
 
@@ -29,3 +30,15 @@ def restore_rng_state(state: dict) -> None:
     torch.set_rng_state(state["torch"])
     if "cuda" in state and torch.cuda.is_available():
         torch.cuda.set_rng_state_all(state["cuda"])
+
+
+def seed_rank_stream(seed: int, rank: int) -> None:
+    """Give a data-parallel rank its own stream of the global generators (the methods' noise
+    draws, dropout, history-buffer picks), seeded from ``(seed, rank)``. Called once every rank
+    has drawn the same initial weights: without it every rank would draw the same noise for
+    its own share of the batch."""
+    stream_seed = int(np.random.SeedSequence([seed, rank]).generate_state(1)[0])
+    random.seed(stream_seed)
+    np.random.seed(stream_seed)
+    torch.manual_seed(stream_seed)
+

@@ -29,7 +29,7 @@ from cyclekit.core.method import CyclicMethod
 from cyclekit.core.players import Players
 from cyclekit.core.precision import slow_precision_warning
 from cyclekit.core.registry import get_method_class
-from cyclekit.core.rng import capture_rng_state, restore_rng_state
+from cyclekit.core.rng import capture_rng_state, restore_rng_state, seed_rank_stream
 from cyclekit.core.run_log import RunLog
 from cyclekit.core.strategy import build_strategy
 from cyclekit.data.cache import cache_dir
@@ -97,15 +97,21 @@ def train(config: ExperimentConfig, run_dir: str | Path, *, resume: bool = False
                       lr_factor(config.train), config.train.max_nonfinite)
     strategy = build_strategy(config.strategy)
     batcher = method.make_batcher(pair, rank=fabric.global_rank, world_size=fabric.world_size)
+    if fabric.world_size > 1:  # every rank drew the same weights; now each its own noise
+        seed_rank_stream(config.seed, fabric.global_rank)
     loop = LoopState()
     log = RunLog(run_dir, enabled=is_main)
     checkpoints = run_dir / "checkpoints"
 
+    def rank_state() -> dict:
+        """What differs between data-parallel ranks: each draws its own batches and noise."""
+        return {"batcher": batcher.state_dict(), "method_extra": method.extra_state(),
+                "rng": capture_rng_state()}
+
     def state() -> dict:
         return {"fingerprint": config.fingerprint(), "world_size": fabric.world_size,
                 "loop": asdict(loop), "players": players.state_dict(),
-                "strategy": strategy.state_dict(), "batcher": batcher.state_dict(),
-                "method_extra": method.extra_state(), "rng": capture_rng_state()}
+                "strategy": strategy.state_dict(), **rank_state()}
 
     if resume:
         loop = _restore(fabric, config, checkpoints, method, players, strategy, batcher)
@@ -122,8 +128,10 @@ def train(config: ExperimentConfig, run_dir: str | Path, *, resume: bool = False
 
     def save_step_checkpoint() -> None:
         loop.wall_time = time.perf_counter() - started
+        ranks = _gather_from_ranks(fabric, rank_state())
         if is_main:
-            save_checkpoint(checkpoints, f"step_{loop.step:07d}", method, state(),
+            save_checkpoint(checkpoints, f"step_{loop.step:07d}", method,
+                            {**state(), **({"ranks": ranks} if ranks else {})},
                             keep=train_cfg.keep_checkpoints)
 
     with stop_on_signals(enabled=fabric.world_size == 1) as stop:
@@ -262,10 +270,21 @@ def _restore(fabric, config, checkpoints, method, players, strategy, batcher) ->
                               f"process(es); resume with train.devices={state['world_size']}")
     players.load_state_dict(state["players"])
     strategy.load_state_dict(state["strategy"])
-    batcher.load_state_dict(state["batcher"])
-    method.load_extra_state(state["method_extra"], fabric.device)
-    restore_rng_state(state["rng"])
+    own = state["ranks"][fabric.global_rank] if "ranks" in state else state
+    batcher.load_state_dict(own["batcher"])
+    method.load_extra_state(own["method_extra"], fabric.device)
+    restore_rng_state(own["rng"])
     return LoopState(**state["loop"])
+
+
+def _gather_from_ranks(fabric: Fabric, value: object) -> list | None:
+    """``value`` of every data-parallel rank, in rank order (a collective: every rank calls
+    it); None with one process."""
+    if fabric.world_size == 1:
+        return None
+    gathered = [None] * fabric.world_size
+    torch.distributed.all_gather_object(gathered, value)
+    return gathered
 
 
 def selected_checkpoint(config: ExperimentConfig, checkpoints: Path) -> Path:
