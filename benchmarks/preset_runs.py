@@ -131,6 +131,12 @@ def summarize(runs: list[dict], group_key: str) -> dict:
     return grouped
 
 
+def describe_cpu() -> str:
+    """This CPU: its name, cores and the vector instructions PyTorch dispatches to."""
+    return (f"cpu ({platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+            f"{torch.backends.cpu.get_cpu_capability()})")
+
+
 def describe_device(overrides: list[str], parallel: int) -> str:
     """Where the runs trained: the accelerator named in the overrides (CPU by default; a CPU
     with the vector instructions PyTorch dispatches to, e.g. AVX2 or AVX512)."""
@@ -139,8 +145,7 @@ def describe_device(overrides: list[str], parallel: int) -> str:
     if accelerator in ("cuda", "gpu") and torch.cuda.is_available():
         where = f"cuda ({torch.cuda.get_device_name(0)})"
     else:
-        where = (f"cpu ({platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-                 f"{torch.backends.cpu.get_cpu_capability()})")
+        where = describe_cpu()
     threads = next((item.split("=", 1)[1] for item in overrides
                     if item.startswith("train.num_threads=")), "1")
     per_run = "one thread" if threads == "1" else f"{threads} threads"

@@ -14,6 +14,7 @@ import torch
 from lightning.fabric import Fabric
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from cyclekit.core.players import Players
 from cyclekit.core.strategy import build_strategy
 from tests.core.toy import LinearPair, gaussian_domains, strategy_config
 
@@ -21,14 +22,12 @@ fabric = Fabric(accelerator="cpu", devices=2, strategy="ddp")
 fabric.launch()
 torch.manual_seed(0)
 method = LinearPair()
-from cyclekit.core.players import Players  # noqa: E402  (after the launch, as the trainer)
-
 players = Players(fabric, method.player_params(),
                   lambda name, params: torch.optim.SGD(params, lr=0.05), lambda step: 1.0, 3)
 strategy = build_strategy(strategy_config(name="em", check_every=1, min_inner_steps=2,
                                           max_inner_steps=50, tolerance=0.06, ema_beta=0.0))
 x, y = gaussian_domains(16, seed=fabric.global_rank)  # each rank its own data
-x = x * (1 + 4 * fabric.global_rank)  # and a loss of another scale
+x = x * (1 + 4 * fabric.global_rank)  # and a loss that falls at another rate
 phases, first_losses = [], None
 for step in range(12):
     report = strategy.step(method, {"x": x, "y": y}, players, step)
