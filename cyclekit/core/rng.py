@@ -41,4 +41,3 @@ def seed_rank_stream(seed: int, rank: int) -> None:
     random.seed(stream_seed)
     np.random.seed(stream_seed)
     torch.manual_seed(stream_seed)
-
