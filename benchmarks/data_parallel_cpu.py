@@ -22,7 +22,6 @@ import json
 import shutil
 import statistics
 import subprocess
-import sys
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -51,8 +50,8 @@ def train_seconds(preset: Path, overrides: list[str], run_dir: Path) -> float:
                *(item for override in overrides for item in ("--set", override))]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
-        raise SystemExit(f"data_parallel_cpu: `{' '.join(command)}` failed: "
-                         f"{done.stderr.strip().splitlines()[-1] if done.stderr.strip() else done.returncode}")
+        last_line = done.stderr.strip().splitlines()[-1:] or [f"exit status {done.returncode}"]
+        raise SystemExit(f"data_parallel_cpu: `{' '.join(command)}` failed: {last_line[0]}")
     seconds = json.loads((run_dir / "metrics.json").read_text())["train/wall_time_s"]
     shutil.rmtree(run_dir)
     return seconds
@@ -132,4 +131,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()
