@@ -102,9 +102,9 @@ def main() -> None:
         raise SystemExit(f"data_parallel_cpu: the batch of {batch_size} does not split into "
                          f"{args.processes} equal shares; pass --set train.batch_size=... a "
                          f"multiple of {args.processes}")
-    if args.runs_dir.exists() and any(args.runs_dir.iterdir()):
-        raise SystemExit(f"data_parallel_cpu: {args.runs_dir} is not empty; give a fresh "
-                         f"--runs-dir (its runs are deleted once read)")
+    if args.runs_dir.exists() and not (args.runs_dir.is_dir() and not any(args.runs_dir.iterdir())):
+        raise SystemExit(f"data_parallel_cpu: {args.runs_dir} is not an empty folder; give a "
+                         f"fresh --runs-dir (its runs are deleted once read)")
     overrides = {way: way_overrides(way, args.processes, batch_size) for way in WAYS}
     samples = {way: [] for way in WAYS}
     for round_index in range(args.rounds):

@@ -108,10 +108,11 @@ def train(config: ExperimentConfig, run_dir: str | Path, *, resume: bool = False
         return {"batcher": batcher.state_dict(), "method_extra": method.extra_state(),
                 "rng": capture_rng_state()}
 
-    def state() -> dict:
+    def state(own: dict | None = None) -> dict:
+        """The checkpoint's state; ``own``: this rank's ``rank_state()`` when already taken."""
         return {"fingerprint": config.fingerprint(), "world_size": fabric.world_size,
                 "loop": asdict(loop), "players": players.state_dict(),
-                "strategy": strategy.state_dict(), **rank_state()}
+                "strategy": strategy.state_dict(), **(own or rank_state())}
 
     if resume:
         loop = _restore(fabric, config, checkpoints, method, players, strategy, batcher)
@@ -128,10 +129,11 @@ def train(config: ExperimentConfig, run_dir: str | Path, *, resume: bool = False
 
     def save_step_checkpoint() -> None:
         loop.wall_time = time.perf_counter() - started
-        ranks = _gather_from_ranks(fabric, rank_state())
+        own = rank_state()
+        ranks = _gather_from_ranks(fabric, own)
         if is_main:
             save_checkpoint(checkpoints, f"step_{loop.step:07d}", method,
-                            {**state(), **({"ranks": ranks} if ranks else {})},
+                            {**state(own), **({"ranks": ranks} if ranks else {})},
                             keep=train_cfg.keep_checkpoints)
 
     with stop_on_signals(enabled=fabric.world_size == 1) as stop:
