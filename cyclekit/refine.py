@@ -1,7 +1,8 @@
 """``cyclekit refine``: DIRT-T refinement (:mod:`cyclekit.methods.dirt_t`) of a finished
 adaptation run, configured from that run.
 
-The refined run takes the teacher's data, seed, batch size and devices, and DIRT-T's
+The refined run takes the teacher's data, seed, batch size, devices and weight averaging
+(``train.ema_decay``), and DIRT-T's
 optimiser (Adam, learning rate 1e-3, beta1 0.5, constant); ``--set`` overrides any of it,
 e.g. ``train.steps=2000``, ``model.teacher_every=500`` or ``model.weight_warp=1`` (warp
 consistency, beyond DIRT-T).
@@ -17,7 +18,7 @@ from cyclekit.errors import CyclekitError
 REFINEMENT_STEPS = 1000
 REFINEMENT_LR = 1e-3
 COPIED_TRAIN_KEYS = ("batch_size", "accelerator", "devices", "precision", "channels_last",
-                     "num_threads")
+                     "num_threads", "ema_decay")
 
 
 def refinement_config(teacher: str | Path, overrides: list[str] | None = None,

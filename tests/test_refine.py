@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from cyclekit.cli import main
-from cyclekit.config import load_config
+from cyclekit.config import load_config, save_config
 from cyclekit.core.trainer import load_trained_method
 from cyclekit.refine import REFINEMENT_LR, REFINEMENT_STEPS, refinement_config
 
@@ -26,6 +26,14 @@ def test_the_refinement_config_comes_from_the_teacher_run(tiny_cdlm_teacher):
         REFINEMENT_STEPS, REFINEMENT_LR, 1.0)
     assert config.seed == 3
     assert refinement_config(tiny_cdlm_teacher).seed == teacher.seed
+
+
+def test_the_refinement_keeps_the_teachers_weight_averaging(tiny_cdlm_teacher, tmp_path):
+    teacher = load_config(tiny_cdlm_teacher / "config.yaml")
+    teacher.train.ema_decay = 0.998
+    save_config(teacher, tmp_path / "config.yaml")
+    assert refinement_config(tmp_path).train.ema_decay == 0.998
+    assert refinement_config(tmp_path, ["train.ema_decay=0"]).train.ema_decay == 0.0
 
 
 def test_refine_trains_resumes_and_predicts(tiny_cdlm_teacher, tmp_path, capsys):

@@ -1,7 +1,8 @@
 """Checkpoints that hold everything a run needs to continue exactly where it stopped.
 
 A checkpoint is a directory ``step_NNNNNNN/`` with ``weights.safetensors`` (every network of
-the method) and ``state.pt`` (optimisers, schedulers, strategy state such as the EM phase,
+the method), with ``averaged.safetensors`` when the run keeps a weight average
+(:mod:`cyclekit.core.weight_average`), and ``state.pt`` (optimisers, schedulers, strategy state such as the EM phase,
 the data sampler, image histories, RNG states, step and logging state). Directories are
 written atomically (filled under a temporary name, then renamed), and ``LATEST`` names the
 newest one, so a crash mid-write never leaves a checkpoint that loads half.
@@ -21,14 +22,18 @@ from cyclekit.core.atomic import atomic_write_dir, atomic_write_text
 from cyclekit.errors import CheckpointError
 
 FORMAT_VERSION = 1
+AVERAGED_WEIGHTS = "averaged.safetensors"
 _STEP_DIR = re.compile(r"^step_(\d+)$")
 
 
 def save_checkpoint(root: Path, name: str, method: torch.nn.Module, state: dict[str, Any],
-                    *, keep: int | None = None) -> Path:
-    """Write ``root/name`` atomically; with ``keep``, also prune older step checkpoints."""
+                    *, keep: int | None = None, averaged: torch.nn.Module | None = None) -> Path:
+    """Write ``root/name`` atomically (``averaged``: the method's weight average, if kept);
+    with ``keep``, also prune older step checkpoints."""
     def write(tmp: Path) -> None:
         save_model(method, str(tmp / "weights.safetensors"))
+        if averaged is not None:
+            save_model(averaged, str(tmp / AVERAGED_WEIGHTS))
         torch.save({"format_version": FORMAT_VERSION, **state}, tmp / "state.pt")
 
     path = atomic_write_dir(Path(root) / name, write)
@@ -61,8 +66,9 @@ def latest_checkpoint(root: Path) -> Path | None:
 
 
 def load_checkpoint(path: Path, method: torch.nn.Module, *, fingerprint: str,
-                    device: torch.device | str = "cpu") -> dict[str, Any]:
-    """Load weights into ``method`` (on ``device``) and return the rest of the state.
+                    device: torch.device | str = "cpu", averaged: bool = False) -> dict[str, Any]:
+    """Load weights into ``method`` (on ``device``; with ``averaged``, the weight average
+    instead of the last iterate) and return the rest of the state.
 
     The rest stays on the CPU: random generators, sampler orders and RNG states are host-side
     (a GPU copy is refused by ``set_state``), and optimisers move their state to their
@@ -86,6 +92,19 @@ def load_checkpoint(path: Path, method: torch.nn.Module, *, fingerprint: str,
         raise CheckpointError(
             f"checkpoint '{path}' was written for another configuration (fingerprint "
             f"{state.get('fingerprint')} != {fingerprint}); use the run's own config.yaml")
+    if averaged:
+        weights = path / AVERAGED_WEIGHTS
+        if not weights.is_file():
+            raise CheckpointError(f"checkpoint '{path}' holds no weight average (it was "
+                                  f"written with train.ema_decay 0); set train.ema_decay: 0 in "
+                                  f"the run's config.yaml to use its last weights")
+    load_weights(weights, method, device)
+    return state
+
+
+def load_weights(weights: Path, method: torch.nn.Module, device: torch.device | str = "cpu",
+                 ) -> None:
+    """Load one safetensors file of a checkpoint into ``method``, refusing any mismatch."""
     try:
         missing, unexpected = load_model(method, str(weights), strict=False, device=str(device))
     except Exception as error:  # noqa: BLE001
@@ -99,4 +118,3 @@ def load_checkpoint(path: Path, method: torch.nn.Module, *, fingerprint: str,
     if missing or unexpected:
         raise CheckpointError(f"weights in '{weights}' do not fit this model (missing "
                               f"{sorted(missing)[:5]}, unexpected {sorted(unexpected)[:5]})")
-    return state

@@ -23,7 +23,13 @@ from tqdm.auto import tqdm
 
 from cyclekit.config import ExperimentConfig, TrainConfig, save_config
 from cyclekit.core.atomic import atomic_write_text
-from cyclekit.core.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
+from cyclekit.core.checkpoint import (
+    AVERAGED_WEIGHTS,
+    latest_checkpoint,
+    load_checkpoint,
+    load_weights,
+    save_checkpoint,
+)
 from cyclekit.core.interrupt import stop_on_signals
 from cyclekit.core.method import CyclicMethod
 from cyclekit.core.players import Players
@@ -32,6 +38,7 @@ from cyclekit.core.registry import get_method_class
 from cyclekit.core.rng import capture_rng_state, restore_rng_state, seed_rank_stream
 from cyclekit.core.run_log import RunLog
 from cyclekit.core.strategy import build_strategy
+from cyclekit.core.weight_average import WeightAverage
 from cyclekit.data.cache import cache_dir
 from cyclekit.errors import CheckpointError, CyclekitError, CyclekitWarning, RunStopped
 
@@ -99,6 +106,9 @@ def train(config: ExperimentConfig, run_dir: str | Path, *, resume: bool = False
     batcher = method.make_batcher(pair, rank=fabric.global_rank, world_size=fabric.world_size)
     if fabric.world_size > 1:  # every rank drew the same weights; now each its own noise
         seed_rank_stream(config.seed, fabric.global_rank)
+    average = WeightAverage(method, config.train.ema_decay) if config.train.ema_decay else None
+    if average:
+        method.attach_weight_average(average.method)
     loop = LoopState()
     log = RunLog(run_dir, enabled=is_main)
     checkpoints = run_dir / "checkpoints"
@@ -112,7 +122,8 @@ def train(config: ExperimentConfig, run_dir: str | Path, *, resume: bool = False
         """The checkpoint's state; ``own``: this rank's ``rank_state()`` when already taken."""
         return {"fingerprint": config.fingerprint(), "world_size": fabric.world_size,
                 "loop": asdict(loop), "players": players.state_dict(),
-                "strategy": strategy.state_dict(), **(own or rank_state())}
+                "strategy": strategy.state_dict(), **(own or rank_state()),
+                **({"weight_average": average.state_dict()} if average else {})}
 
     if resume:
         loop = _restore(fabric, config, checkpoints, method, players, strategy, batcher)
@@ -120,6 +131,8 @@ def train(config: ExperimentConfig, run_dir: str | Path, *, resume: bool = False
             save_config(config, run_dir / "config.yaml")
         log.truncate_after(loop.step)
         log.event({"event": "resume", "step": loop.step})
+        if average and not _restore_average(checkpoints, average, fabric.device):
+            log.event({"event": "weight_average_started", "step": loop.step})
 
     train_cfg = config.train
     memory_format = torch.channels_last if train_cfg.channels_last else torch.contiguous_format
@@ -134,7 +147,10 @@ def train(config: ExperimentConfig, run_dir: str | Path, *, resume: bool = False
         if is_main:
             save_checkpoint(checkpoints, f"step_{loop.step:07d}", method,
                             {**state(own), **({"ranks": ranks} if ranks else {})},
-                            keep=train_cfg.keep_checkpoints)
+                            keep=train_cfg.keep_checkpoints,
+                            averaged=average.method if average else None)
+
+    evaluated = average.method if average else method  # what validation and samples show
 
     with stop_on_signals(enabled=fabric.world_size == 1) as stop:
         while loop.step < train_cfg.steps:
@@ -143,6 +159,8 @@ def train(config: ExperimentConfig, run_dir: str | Path, *, resume: bool = False
             with fabric.autocast():
                 losses = strategy.step(method, batch, players, loop.step)
             players.step_schedulers()
+            if average:
+                average.update(method)
             loop.step += 1
             _update_running(loop.running, losses)
             for event in strategy.drain_events() + players.drain_events():
@@ -156,9 +174,11 @@ def train(config: ExperimentConfig, run_dir: str | Path, *, resume: bool = False
                 bar.set_postfix({k: f"{v:.3g}" for k, v in loop.running.items()}, refresh=False)
             if is_main and (step % train_cfg.eval_every == 0 or last):
                 loop.wall_time = time.perf_counter() - started
-                _validate(config, method, pair, fabric, log, loop, checkpoints, state)
+                _validate(config, evaluated, pair, fabric, log, loop,
+                          lambda: save_checkpoint(checkpoints, "best", method, state(),
+                                                  averaged=average.method if average else None))
             if is_main and (step % train_cfg.sample_every == 0 or last):
-                _save_samples(method, pair, fabric, run_dir / "samples" / f"step_{step:07d}.png",
+                _save_samples(evaluated, pair, fabric, run_dir / "samples" / f"step_{step:07d}.png",
                               config.eval.num_samples)
             if step % train_cfg.checkpoint_every == 0 or last:
                 save_step_checkpoint()
@@ -186,7 +206,8 @@ def train(config: ExperimentConfig, run_dir: str | Path, *, resume: bool = False
 def evaluate_run(config: ExperimentConfig, run_dir: Path, *, method: CyclicMethod | None = None,
                  pair=None, fabric: Fabric | None = None,
                  progress: bool = False) -> dict[str, float]:
-    """Evaluate the checkpoint chosen by ``eval.checkpoint``; write metrics.json and report."""
+    """Evaluate the checkpoint chosen by ``eval.checkpoint`` (its weight average when the run
+    keeps one, ``train.ema_decay`` > 0); write metrics.json and report."""
     from cyclekit.viz import write_report
 
     run_dir = Path(run_dir)
@@ -195,7 +216,8 @@ def evaluate_run(config: ExperimentConfig, run_dir: Path, *, method: CyclicMetho
     pair = pair or get_method_class(config.method).load_data(config)
     method = method or build_method(config, device)
     chosen = selected_checkpoint(config, run_dir / "checkpoints")
-    state = load_checkpoint(chosen, method, fingerprint=config.fingerprint(), device=device)
+    state = load_checkpoint(chosen, method, fingerprint=config.fingerprint(), device=device,
+                            averaged=bool(config.train.ema_decay))
     started = time.perf_counter()
     metrics = method.evaluate(pair, cache_dir=cache_dir("judges"), device=device, progress=progress)
     loop = state["loop"]
@@ -206,6 +228,7 @@ def evaluate_run(config: ExperimentConfig, run_dir: Path, *, method: CyclicMetho
         "eval/checkpoint_step": float(loop["step"]),
     })
     metrics["eval/checkpoint_rule"] = config.eval.checkpoint
+    metrics["eval/weights"] = "averaged" if config.train.ema_decay else "last_iterate"
     atomic_write_text(run_dir / "metrics.json", json.dumps(metrics, indent=2, sort_keys=True) + "\n")
     _save_samples(method, pair, fabric, run_dir / "samples" / "final.png", config.eval.num_samples,
                   device=device)
@@ -218,7 +241,8 @@ def load_trained_method(run_dir: str | Path, device: torch.device | str = "cpu",
                         ) -> tuple[ExperimentConfig, CyclicMethod]:
     """A finished (or stopped) run's config and its method, with the weights of the checkpoint
     its ``eval.checkpoint`` rule selects (or of ``checkpoint``, a folder under the run's
-    ``checkpoints/``), in eval mode: for inference and figures."""
+    ``checkpoints/``; the weight average when the run keeps one), in eval mode: for inference
+    and figures."""
     from cyclekit.config import load_config
 
     run_dir = Path(run_dir)
@@ -228,7 +252,8 @@ def load_trained_method(run_dir: str | Path, device: torch.device | str = "cpu",
     method = build_method(config, torch.device(device))
     path = Path(checkpoint) if checkpoint is not None else selected_checkpoint(
         config, run_dir / "checkpoints")
-    state = load_checkpoint(path, method, fingerprint=config.fingerprint(), device=device)
+    state = load_checkpoint(path, method, fingerprint=config.fingerprint(), device=device,
+                            averaged=bool(config.train.ema_decay))
     method.load_extra_state(state["method_extra"], device)
     return config, method.eval()
 
@@ -279,6 +304,20 @@ def _restore(fabric, config, checkpoints, method, players, strategy, batcher) ->
     return LoopState(**state["loop"])
 
 
+def _restore_average(checkpoints: Path, average: WeightAverage, device: torch.device) -> bool:
+    """Continue the weight average of the latest checkpoint; False when it holds none
+    (``train.ema_decay`` set on resume): the average then restarts, its next update copying
+    the restored weights."""
+    path = latest_checkpoint(checkpoints)
+    state = torch.load(path / "state.pt", map_location="cpu", weights_only=True)
+    if not (path / AVERAGED_WEIGHTS).is_file() or "weight_average" not in state:
+        average.load_state_dict({"updates": 0})
+        return False
+    load_weights(path / AVERAGED_WEIGHTS, average.method, device)
+    average.load_state_dict(state["weight_average"])
+    return True
+
+
 def _gather_from_ranks(fabric: Fabric, value: object) -> list | None:
     """``value`` of every data-parallel rank, in rank order (a collective: every rank calls
     it); None with one process."""
@@ -298,8 +337,7 @@ def selected_checkpoint(config: ExperimentConfig, checkpoints: Path) -> Path:
     return path
 
 
-def _validate(config, method, pair, fabric, log, loop: LoopState, checkpoints: Path, state,
-              ) -> None:
+def _validate(config, method, pair, fabric, log, loop: LoopState, save_best) -> None:
     values = method.validation_losses(pair, fabric.device)
     if not values:
         return
@@ -307,7 +345,7 @@ def _validate(config, method, pair, fabric, log, loop: LoopState, checkpoints: P
     score = values.get("val/cycle_l1", math.inf)
     if config.eval.checkpoint == "best_val_cycle" and score < loop.best_val:
         loop.best_val, loop.best_step = score, loop.step
-        save_checkpoint(checkpoints, "best", method, state())
+        save_best()
         log.event({"event": "best_checkpoint", "step": loop.step, "val/cycle_l1": score})
 
 

@@ -49,7 +49,8 @@ def test_cli_trains_with_two_processes(tmp_path, tiny_settings):
 # Every rank draws its own noise, history-buffer picks and warps: a checkpoint keeps each
 # rank's generators and buffers, and a resumed run continues every rank's own stream.
 @pytest.mark.parametrize("method, extra", [("cyclegan", {"model": {"history_size": 3}}),
-                                           ("cdlm", {"data": {"augment_labelled": True}})])
+                                           ("cdlm", {"data": {"augment_labelled": True},
+                                                     "train": {"ema_decay": 0.9}})])
 def test_two_process_run_resumes_bit_for_bit(tmp_path, tiny_settings_for, method, extra):
     settings = tiny_settings_for(method)
     for section, values in extra.items():
@@ -69,9 +70,13 @@ def test_two_process_run_resumes_bit_for_bit(tmp_path, tiny_settings_for, method
     (crashed / "metrics.json").unlink()
     (crashed / "checkpoints" / "LATEST").write_text("step_0000003\n")
     train(crashed, "--resume")
-    a = load_file(str(full / "checkpoints/step_0000006/weights.safetensors"))
-    b = load_file(str(crashed / "checkpoints/step_0000006/weights.safetensors"))
-    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+    saved = sorted(p.name for p in (full / "checkpoints/step_0000006").glob("*.safetensors"))
+    assert saved == (["averaged.safetensors", "weights.safetensors"] if method == "cdlm"
+                     else ["weights.safetensors"])
+    for name in saved:
+        a = load_file(str(full / "checkpoints/step_0000006" / name))
+        b = load_file(str(crashed / "checkpoints/step_0000006" / name))
+        assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a), name
     state = torch.load(full / "checkpoints/step_0000003/state.pt", weights_only=True)
     first, second = (rank["rng"]["torch"] for rank in state["ranks"])
     assert not torch.equal(first, second)  # the ranks' streams differ

@@ -136,6 +136,44 @@ def test_load_trained_method_takes_a_named_checkpoint(tmp_path, tiny_settings):
         load_trained_method(tmp_path / "run", checkpoint=checkpoints / "step_0000099")
 
 
+def test_a_weight_average_is_evaluated_checkpointed_and_resumed_bit_for_bit(tmp_path,
+                                                                            tiny_settings):
+    config = _config(tiny_settings, **{"train.ema_decay": 0.5})
+    full = tmp_path / "full"
+    metrics = train(config, full, progress=False)
+    assert metrics["eval/weights"] == "averaged"
+    last = full / "checkpoints" / "step_0000006"
+    live, averaged = (load_file(str(last / name))
+                      for name in ("weights.safetensors", "averaged.safetensors"))
+    assert live.keys() == averaged.keys()
+    assert any(not torch.equal(live[k], averaged[k]) for k in live)
+    _, method = load_trained_method(full)
+    assert all(torch.equal(method.state_dict()[k], averaged[k]) for k in averaged)
+    again = evaluate_run(config, full)  # the final evaluation read the average too
+    assert {k: v for k, v in again.items() if k.startswith("test/")} == {
+        k: v for k, v in metrics.items() if k.startswith("test/")}
+
+    crashed = tmp_path / "crashed"  # stopped after the step-3 checkpoint
+    shutil.copytree(full, crashed)
+    shutil.rmtree(crashed / "checkpoints" / "step_0000006")
+    (crashed / "checkpoints" / "LATEST").write_text("step_0000003\n")
+    train(config, crashed, resume=True, progress=False)
+    resumed = load_file(str(crashed / "checkpoints/step_0000006/averaged.safetensors"))
+    assert all(torch.equal(resumed[k], averaged[k]) for k in averaged)
+
+
+def test_a_weight_average_set_on_resume_starts_there(tmp_path, tiny_settings):
+    run = tmp_path / "run"
+    train(_config(tiny_settings, **{"train.steps": 3}), run, progress=False)
+    with pytest.raises(CheckpointError, match="holds no weight average"):
+        evaluate_run(_config(tiny_settings, **{"train.ema_decay": 0.9}), run)
+    metrics = train(_config(tiny_settings, **{"train.ema_decay": 0.9, "train.steps": 6}), run,
+                    resume=True, progress=False)
+    events = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    assert {"event": "weight_average_started", "step": 3} in events
+    assert metrics["eval/weights"] == "averaged" and metrics["train/steps"] == 6
+
+
 def test_lr_schedule_is_constant_then_linear_to_zero(tiny_settings):
     config = _config(tiny_settings, **{"train.steps": 100, "train.decay_start": 0.5})
     factor = lr_factor(config.train)
