@@ -97,10 +97,6 @@ class CyclicMethod(nn.Module):
         """Final test metrics as a flat dict, keyed ``test/...``."""
         raise NotImplementedError(f"{type(self).__name__} has no evaluation")
 
-    def attach_weight_average(self, averaged: CyclicMethod) -> None:
-        """Told the copy that holds this method's weight average (``train.ema_decay`` > 0), for
-        methods whose updates read it; the default reads none."""
-
     def extra_state(self) -> dict:
         """State outside parameters and buffers (e.g. image histories), for checkpoints."""
         terms = {"sim_x": self.objective.sim_x, "sim_y": self.objective.sim_y}

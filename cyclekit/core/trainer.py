@@ -38,7 +38,7 @@ from cyclekit.core.registry import get_method_class
 from cyclekit.core.rng import capture_rng_state, restore_rng_state, seed_rank_stream
 from cyclekit.core.run_log import RunLog
 from cyclekit.core.strategy import build_strategy
-from cyclekit.core.weight_average import WeightAverage
+from cyclekit.core.weight_average import WeightAverage, strategy_forward
 from cyclekit.data.cache import cache_dir
 from cyclekit.errors import CheckpointError, CyclekitError, CyclekitWarning, RunStopped
 
@@ -107,8 +107,6 @@ def train(config: ExperimentConfig, run_dir: str | Path, *, resume: bool = False
     if fabric.world_size > 1:  # every rank drew the same weights; now each its own noise
         seed_rank_stream(config.seed, fabric.global_rank)
     average = WeightAverage(method, config.train.ema_decay) if config.train.ema_decay else None
-    if average:
-        method.attach_weight_average(average.method)
     loop = LoopState()
     log = RunLog(run_dir, enabled=is_main)
     checkpoints = run_dir / "checkpoints"
@@ -152,6 +150,20 @@ def train(config: ExperimentConfig, run_dir: str | Path, *, resume: bool = False
 
     evaluated = average.method if average else method  # what validation and samples show
 
+    def reestimate_average() -> None:
+        """The average's batch-norm statistics for its own weights, from training batches and
+        random draws of their own: the run's batch order, noise and strategy stay untouched."""
+        batcher_copy = method.make_batcher(pair)
+
+        def batches() -> dict:
+            return {name: _to_device(value, fabric.device, memory_format)
+                    for name, value in batcher_copy.next().items()}
+
+        forward = strategy_forward(strategy, set(players.optimizers), loop.step)
+        cuda = [fabric.device] if fabric.device.type == "cuda" else []
+        with torch.random.fork_rng(devices=cuda), fabric.autocast():
+            average.reestimate_batch_norm(forward, batches)
+
     with stop_on_signals(enabled=fabric.world_size == 1) as stop:
         while loop.step < train_cfg.steps:
             batch = {name: _to_device(value, fabric.device, memory_format)
@@ -173,6 +185,8 @@ def train(config: ExperimentConfig, run_dir: str | Path, *, resume: bool = False
                                    **strategy.log_values()})
                 bar.set_postfix({k: f"{v:.3g}" for k, v in loop.running.items()}, refresh=False)
             if is_main and (step % train_cfg.eval_every == 0 or last):
+                if average:
+                    reestimate_average()
                 loop.wall_time = time.perf_counter() - started
                 _validate(config, evaluated, pair, fabric, log, loop,
                           lambda: save_checkpoint(checkpoints, "best", method, state(),
@@ -184,6 +198,8 @@ def train(config: ExperimentConfig, run_dir: str | Path, *, resume: bool = False
                 save_step_checkpoint()
                 fabric.barrier()
             if stop.requested:
+                if average and is_main:
+                    reestimate_average()
                 save_step_checkpoint()
                 log.event({"event": "stopped", "step": loop.step, "signal": stop.signal_name})
                 bar.close()

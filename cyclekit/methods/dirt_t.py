@@ -12,9 +12,8 @@ adversarial training (:mod:`cyclekit.methods.virtual_adversarial`), both of the 
 classifier (CDLM: C(x~_ts) through encoder and decoder). The KL keeps each step a proximal one,
 a natural-gradient step in DIRT-T's reading: the boundary moves away from dense target regions
 without leaving the neighbourhood of the adapted solution. With ``teacher_every`` > 0 the
-teacher is replaced by the student every that many steps (DIRT-T's outer iteration), by the
-student's weight average when the run keeps one (``train.ema_decay``, as DIRT-T's code does); 0
-keeps theta_0. DIRT-T's digit settings weigh the two terms equally (beta = lambda_t = 1e-2 with
+teacher is replaced by the student every that many steps (DIRT-T's outer iteration); 0 keeps
+theta_0. DIRT-T's digit settings weigh the two terms equally (beta = lambda_t = 1e-2 with
 Adam, which ignores a common scale), hence the weights 1 and 1 here.
 
 Beyond DIRT-T, ``weight_warp`` > 0 adds warp consistency, VAT's KL with a random warp of the
@@ -126,11 +125,6 @@ class DIRTT(UDAMethod):
                               f"the teacher's data, e.g. with `cyclekit refine`")
         _, self.student = load_trained_method(config.model.teacher)
         self.teacher = copy.deepcopy(self.student).requires_grad_(False)
-        self._averaged_student: list = []  # in a list: a view, not a submodule to checkpoint
-
-    def attach_weight_average(self, averaged: DIRTT) -> None:
-        """Later teachers copy the student's weight average, not its last iterate."""
-        self._averaged_student[:] = [averaged.student]
 
     # Every view is the student's.
     def features(self, images, domain=TARGET):
@@ -167,8 +161,7 @@ class DIRTT(UDAMethod):
         """Eq. 8 on a batch of target images; the teacher predicts in eval mode."""
         model = self.config.model
         if model.teacher_every and step and step % model.teacher_every == 0:
-            source = self._averaged_student[0] if self._averaged_student else self.student
-            self.teacher.load_state_dict(source.state_dict())
+            self.teacher.load_state_dict(self.student.state_dict())
         images = batch["y"]
         self.teacher.eval()
         with torch.no_grad():

@@ -162,6 +162,22 @@ def test_a_weight_average_is_evaluated_checkpointed_and_resumed_bit_for_bit(tmp_
     assert all(torch.equal(resumed[k], averaged[k]) for k in averaged)
 
 
+def test_a_weight_average_leaves_training_alone_and_reestimates_its_batch_norm(
+        tmp_path, tiny_settings_for):
+    def trained(name, decay):
+        settings = tiny_settings_for("cdlm")
+        settings["train"]["ema_decay"] = decay
+        train(build_config({"method": "cdlm", **settings}), tmp_path / name, progress=False)
+        last = tmp_path / name / "checkpoints" / "step_0000006"
+        return [load_file(str(path)) for path in sorted(last.glob("*.safetensors"))]
+
+    (plain,) = trained("plain", 0.0)
+    averaged, live = trained("averaged", 0.9)
+    assert live.keys() == plain.keys() and all(torch.equal(live[k], plain[k]) for k in live)
+    statistics = [k for k in live if k.endswith("running_mean")]
+    assert statistics and all(not torch.equal(averaged[k], live[k]) for k in statistics)
+
+
 def test_a_weight_average_set_on_resume_starts_there(tmp_path, tiny_settings):
     run = tmp_path / "run"
     train(_config(tiny_settings, **{"train.steps": 3}), run, progress=False)

@@ -3,7 +3,7 @@ weights it sees, and takes the live batch-norm statistics rather than averaging 
 
 import torch
 
-from cyclekit.core.weight_average import WeightAverage
+from cyclekit.core.weight_average import ForwardOnlyPlayers, WeightAverage
 
 
 def _normalised():
@@ -43,3 +43,32 @@ def test_a_restored_count_continues_the_average():
         live[0].weight.add_(2.0)
     average.update(live)  # a continued average folds in, a fresh one would copy
     assert torch.allclose(average.method[0].weight, 0.5 * start + 0.5 * live[0].weight)
+
+
+def test_batch_norm_statistics_are_reestimated_for_the_averaged_weights():
+    live = _normalised()
+    average = WeightAverage(live, decay=0.5)
+    with torch.no_grad():
+        average.method[0].weight.fill_(1.0)
+        average.method[0].bias.zero_()
+    batches = iter([torch.ones(4, 3), 2 * torch.ones(4, 3), 3 * torch.ones(4, 3)])
+    passes = []
+
+    def forward(method, batch):
+        assert method.training and torch.is_grad_enabled()
+        passes.append(method(batch))
+
+    average.method.eval()
+    average.reestimate_batch_norm(forward, lambda: next(batches), count=3)
+    # the linear layer maps a row of k's to 3k per unit: the equal-weight mean of 3, 6, 9
+    assert torch.allclose(average.method[1].running_mean, torch.full((2,), 6.0))
+    assert len(passes) == 3 and not average.method.training
+    assert average.method[1].momentum == live[1].momentum == 0.1
+    assert torch.equal(live[1].running_mean, torch.zeros(2))  # the live model is untouched
+
+
+def test_forward_only_players_update_nothing():
+    players = ForwardOnlyPlayers({"f", "g"})
+    assert "f" in players and "critic" not in players
+    assert players.update(("f",), torch.tensor(1.0, requires_grad=True), 0)
+    assert players.mean_over_ranks(0.25) == 0.25

@@ -8,7 +8,6 @@ import torch
 
 from cyclekit.config import ConfigError, _fingerprinted, build_config, save_config
 from cyclekit.core.trainer import build_method, load_trained_method
-from cyclekit.core.weight_average import WeightAverage
 from cyclekit.data.augment import Augmentation
 from cyclekit.methods.uda import UDADataConfig
 from cyclekit.methods.virtual_adversarial import prediction_entropy
@@ -135,24 +134,6 @@ def test_the_teacher_follows_the_student_every_teacher_every_steps(tiny_cdlm_tea
     method.player_losses(batcher.next(), "student", 2)  # step 2: the teacher is replaced first
     assert all(torch.equal(value, student[key])
                for key, value in method.teacher.state_dict().items())
-
-
-def test_with_a_weight_average_the_teacher_follows_the_averaged_student(tiny_cdlm_teacher):
-    method, _, batcher = _refinement(tiny_cdlm_teacher, teacher_every=2)
-    average = WeightAverage(method, decay=0.5)
-    method.attach_weight_average(average.method)
-    players = make_players(method, lr=1e-3)
-    for step in range(2):
-        losses = method.player_losses(batcher.next(), "student", step)
-        players.update(["student"], sum(losses.values()), step)
-        average.update(method)
-    averaged = copy.deepcopy(average.method.student.state_dict())
-    method.player_losses(batcher.next(), "student", 2)
-    teacher = method.teacher.state_dict()
-    assert all(torch.equal(value, teacher[key]) for key, value in averaged.items())
-    assert not all(torch.equal(value, teacher[key])
-                   for key, value in method.student.state_dict().items())
-    assert not any(key.startswith("_averaged") for key in method.state_dict())
 
 
 def test_bad_teachers_are_refused_in_one_line(tiny_cdlm_teacher, tmp_path):
