@@ -22,7 +22,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import torch
-from preset_runs import describe_device
+from preset_runs import describe_cpu
 
 ACCURACIES = {"target_acc": "target, x~_ts", "target_acc_feature": "target, features",
               "source_acc": "source"}
@@ -62,6 +62,7 @@ def scores(run_dir: Path, weights: str) -> dict[str, float]:
         autocast = torch.autocast("cpu", dtype=torch.bfloat16,
                                   enabled=config.train.precision == "bf16-mixed")
         with torch.random.fork_rng(devices=[]), autocast:
+            torch.manual_seed(config.seed)  # the same draws whatever ran before in this process
             copy.reestimate_batch_norm(forward, batches)
         method = copy.method.eval()
     return {"target_acc": accuracy(method.classify, data.y.test, method, "cpu"),
@@ -94,7 +95,7 @@ def main() -> None:
                                          for w in WEIGHTS), flush=True)
     result = {"benchmark": "weight_average_eval",
               "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-              "device": describe_device([], 1), "torch": torch.__version__,
+              "device": describe_cpu(), "torch": torch.__version__,
               "threads": args.threads, "checkpoint_rule": "last",
               "protocol": "each run scored through its averaged weights (statistics "
                           "re-estimated, as evaluated), the last iterate of the same checkpoint, "
