@@ -104,8 +104,9 @@ class TrainConfig:
     ``lr_schedule``: ``linear_decay`` (CycleGAN: constant for ``decay_start`` of the steps,
     then linear to 0) or ``dann`` (Ganin et al. 2016: mu_p = mu_0 / (1 + 10 p)^0.75).
     ``ema_decay`` > 0 keeps an exponential moving average of the weights, Polyak averaging as
-    VADA / DIRT-T evaluate with (0.998 in their code), and evaluation, validation, samples and
-    inference use it in place of the last iterate; 0 (the default) keeps the last iterate.
+    VADA / DIRT-T evaluate with (0.998 in their code), its batch-norm statistics re-estimated
+    for the averaged weights before each validation; evaluation, validation, samples and
+    inference then use it in place of the last iterate. 0 (the default) keeps the last iterate.
     """
 
     steps: int = 2000

@@ -1,9 +1,10 @@
 """Checkpoints that hold everything a run needs to continue exactly where it stopped.
 
 A checkpoint is a directory ``step_NNNNNNN/`` with ``weights.safetensors`` (every network of
-the method), with ``averaged.safetensors`` when the run keeps a weight average
-(:mod:`cyclekit.core.weight_average`), and ``state.pt`` (optimisers, schedulers, strategy state such as the EM phase,
-the data sampler, image histories, RNG states, step and logging state). Directories are
+the method), ``averaged.safetensors`` when the run keeps a weight average
+(:mod:`cyclekit.core.weight_average`), and ``state.pt`` (optimisers, schedulers, strategy
+state such as the EM phase, the data sampler, image histories, RNG states, step and logging
+state). Directories are
 written atomically (filled under a temporary name, then renamed), and ``LATEST`` names the
 newest one, so a crash mid-write never leaves a checkpoint that loads half.
 """

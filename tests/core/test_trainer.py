@@ -119,6 +119,19 @@ def test_best_val_cycle_rule_selects_by_validation_only(tmp_path, tiny_settings)
     assert metrics["eval/checkpoint_rule"] == "best_val_cycle"
 
 
+def test_best_val_cycle_rule_with_a_weight_average_keeps_and_evaluates_the_average(
+        tmp_path, tiny_settings):
+    config = _config(tiny_settings, **{"eval.checkpoint": "best_val_cycle",
+                                       "train.ema_decay": 0.5})
+    metrics = train(config, tmp_path / "run", progress=False)
+    best = tmp_path / "run" / "checkpoints" / "best"
+    assert (best / "averaged.safetensors").is_file()
+    assert metrics["eval/weights"] == "averaged"
+    _, method = load_trained_method(tmp_path / "run")
+    averaged = load_file(str(best / "averaged.safetensors"))
+    assert all(torch.equal(method.state_dict()[k], averaged[k]) for k in averaged)
+
+
 def test_load_trained_method_takes_a_named_checkpoint(tmp_path, tiny_settings):
     train(_config(tiny_settings), tmp_path / "run", progress=False)
     checkpoints = tmp_path / "run" / "checkpoints"
