@@ -124,12 +124,13 @@ def train(config: ExperimentConfig, run_dir: str | Path, *, resume: bool = False
                 **({"weight_average": average.state_dict()} if average else {})}
 
     if resume:
-        loop = _restore(fabric, config, checkpoints, method, players, strategy, batcher)
+        loop, average_continued = _restore(fabric, config, checkpoints, method, players,
+                                           strategy, batcher, average)
         if is_main:  # overrides given on resume (e.g. more steps) become part of the run
             save_config(config, run_dir / "config.yaml")
         log.truncate_after(loop.step)
         log.event({"event": "resume", "step": loop.step})
-        if average and not _restore_average(checkpoints, average, fabric.device):
+        if average and not average_continued:
             log.event({"event": "weight_average_started", "step": loop.step})
 
     train_cfg = config.train
@@ -305,7 +306,11 @@ def _holds_a_run(run_dir: Path) -> bool:
     return run_dir.exists() and any(entry.name != "config.yaml" for entry in run_dir.iterdir())
 
 
-def _restore(fabric, config, checkpoints, method, players, strategy, batcher) -> LoopState:
+def _restore(fabric, config, checkpoints, method, players, strategy, batcher, average,
+             ) -> tuple[LoopState, bool]:
+    """Everything of the latest checkpoint back in place; with whether it continued the weight
+    average (False when it holds none, ``train.ema_decay`` set on resume: the average then
+    restarts, its next update copying the restored weights)."""
     path = latest_checkpoint(checkpoints)
     state = load_checkpoint(path, method, fingerprint=config.fingerprint(), device=fabric.device)
     if state["world_size"] != fabric.world_size:
@@ -317,21 +322,13 @@ def _restore(fabric, config, checkpoints, method, players, strategy, batcher) ->
     batcher.load_state_dict(own["batcher"])
     method.load_extra_state(own["method_extra"], fabric.device)
     restore_rng_state(own["rng"])
-    return LoopState(**state["loop"])
-
-
-def _restore_average(checkpoints: Path, average: WeightAverage, device: torch.device) -> bool:
-    """Continue the weight average of the latest checkpoint; False when it holds none
-    (``train.ema_decay`` set on resume): the average then restarts, its next update copying
-    the restored weights."""
-    path = latest_checkpoint(checkpoints)
-    state = torch.load(path / "state.pt", map_location="cpu", weights_only=True)
-    if not (path / AVERAGED_WEIGHTS).is_file() or "weight_average" not in state:
-        average.load_state_dict({"updates": 0})
-        return False
-    load_weights(path / AVERAGED_WEIGHTS, average.method, device)
-    average.load_state_dict(state["weight_average"])
-    return True
+    continued = False
+    if average:
+        continued = (path / AVERAGED_WEIGHTS).is_file() and "weight_average" in state
+        if continued:
+            load_weights(path / AVERAGED_WEIGHTS, average.method, fabric.device)
+        average.load_state_dict(state["weight_average"] if continued else {"updates": 0})
+    return LoopState(**state["loop"]), continued
 
 
 def _gather_from_ranks(fabric: Fabric, value: object) -> list | None:

@@ -47,7 +47,6 @@ class WeightAverage:
         """Fold the live weights in after an update (the first call copies them)."""
         self._averaged.update_parameters(method)
 
-    @torch.no_grad()
     def reestimate_batch_norm(self, training_forward: Callable[[CyclicMethod, dict], None],
                               batches: Callable[[], dict],
                               count: int = REESTIMATION_BATCHES) -> None:
