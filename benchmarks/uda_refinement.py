@@ -39,6 +39,8 @@ TEACHERS = {
                          ["uda_target_entropy_0.1", "uda_target_entropy_0.1_cpu"]),
     "cdlm_vada_radius_1": ("CDLM + entropy + VAT, radius 1", "cdlm",
                            ["uda_target_vada_radius_1"]),
+    "cdlm_vada_balance": ("CDLM + entropy + VAT, radius 1 + class balance", "cdlm",
+                          ["uda_target_vada_balance"]),
     "dann": ("DANN (shipped preset)", "dann", ["uda"]),
     "cdlm_augment_labelled": ("CDLM + labelled-domain augmentation", "cdlm",
                               ["uda_augment_labelled"]),

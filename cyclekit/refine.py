@@ -4,8 +4,8 @@ adaptation run, configured from that run.
 The refined run takes the teacher's data, seed, batch size, devices and weight averaging
 (``train.ema_decay``), and DIRT-T's
 optimiser (Adam, learning rate 1e-3, beta1 0.5, constant); ``--set`` overrides any of it,
-e.g. ``train.steps=2000``, ``model.teacher_every=500`` or ``model.weight_warp=1`` (warp
-consistency, beyond DIRT-T).
+e.g. ``train.steps=2000``, ``model.teacher_every=500``, ``model.weight_warp=1`` (warp
+consistency, beyond DIRT-T) or ``model.weight_balance=1`` (class balance, beyond DIRT-T).
 """
 
 from __future__ import annotations

@@ -48,6 +48,7 @@ from cyclekit.config import (
 from cyclekit.core.objective import CycleObjective
 from cyclekit.core.registry import register_method
 from cyclekit.methods import cdlm_eval
+from cyclekit.methods.class_balance import marginal_balance_divergence
 from cyclekit.methods.cdlm_modulation import MODULATIONS, modulate
 from cyclekit.methods.uda import UDAMethod
 from cyclekit.methods.virtual_adversarial import (
@@ -88,7 +89,10 @@ class CDLMModelConfig:
     term of VADA (Shu et al. 2018), the cluster assumption on the target.
     ``weight_target_vat`` (beyond the paper; 0 = off) adds VADA's other target term, virtual
     adversarial training of the feature classifier on h_t within ``vat_radius`` of each target
-    image (:mod:`cyclekit.methods.virtual_adversarial`)."""
+    image (:mod:`cyclekit.methods.virtual_adversarial`). ``weight_target_balance`` (beyond the
+    paper; 0 = off) adds the class balance of both target predictions, KL(batch-mean prediction
+    || uniform) (:mod:`cyclekit.methods.class_balance`): with the entropy at the same weight,
+    information maximisation, which keeps whole target clusters from joining a wrong class."""
 
     modulation: str = "full"
     gamma1: float = 1.0
@@ -122,6 +126,7 @@ class CDLMModelConfig:
     weight_target_entropy: float = field(default=0.0, metadata=ADDED_LATER)
     weight_target_vat: float = field(default=0.0, metadata=ADDED_LATER)
     vat_radius: float = field(default=3.5, metadata=ADDED_LATER)
+    weight_target_balance: float = field(default=0.0, metadata=ADDED_LATER)
 
     def validate(self) -> None:
         check_choice("model.modulation", self.modulation, MODULATIONS)
@@ -135,7 +140,8 @@ class CDLMModelConfig:
         for key in ("gamma1", "gamma2", "lambda1", "lambda2", "beta1", "beta2",
                     "weight_adversarial", "weight_feature_task", "weight_image_task",
                     "reversal_gamma", "momentum", "weight_decay", "decoder_beta1",
-                    "decoder_beta2", "weight_target_entropy", "weight_target_vat"):
+                    "decoder_beta2", "weight_target_entropy", "weight_target_vat",
+                    "weight_target_balance"):
             check_non_negative(f"model.{key}", getattr(self, key))
 
 
@@ -249,8 +255,9 @@ class CDLM(UDAMethod):
         """Eq. 21: L_adv + lambda1 L_KL + lambda2 L_Rec, plus the source task losses through
         h_s (the feature classifier, and the task classifier on x~_s when
         ``classify_generations``); with ``weight_target_entropy``, the entropy of both target
-        predictions; with ``weight_target_vat``, virtual adversarial training of the feature
-        classifier on the target images."""
+        predictions; with ``weight_target_balance``, their class balance; with
+        ``weight_target_vat``, virtual adversarial training of the feature classifier on the
+        target images."""
         model = self.config.model
         x, labels = batch["x"], batch["x_labels"]
         codes = self.encode_pair(x, batch["y"])
@@ -258,7 +265,8 @@ class CDLM(UDAMethod):
         codes_to_decode = [z_st]
         if model.classify_generations:
             codes_to_decode.append(self._generation_code(codes["h_s"]))
-        if model.weight_target_entropy:
+        predicts_target = model.weight_target_entropy or model.weight_target_balance
+        if predicts_target:
             codes_to_decode.append(self._generation_code(codes["h_t"]))
         x_st, *generations = self.decoder(torch.cat(codes_to_decode)).split(len(x))
         x_tilde_s = generations[:1] if model.classify_generations else []
@@ -274,10 +282,15 @@ class CDLM(UDAMethod):
         if x_tilde_s:
             losses["image_task"] = model.weight_image_task * F.cross_entropy(
                 self.classifier(x_tilde_s[0]), labels)
+        if predicts_target:
+            target_logits = (self.feature_classifier(codes["h_t"]),
+                             self.classifier(generations[-1]))
         if model.weight_target_entropy:
-            losses["target_entropy"] = model.weight_target_entropy * (
-                prediction_entropy(self.feature_classifier(codes["h_t"]))
-                + prediction_entropy(self.classifier(generations[-1])))
+            losses["target_entropy"] = model.weight_target_entropy * sum(
+                prediction_entropy(logits) for logits in target_logits)
+        if model.weight_target_balance:
+            losses["target_balance"] = model.weight_target_balance * sum(
+                marginal_balance_divergence(logits) for logits in target_logits)
         if model.weight_target_vat:
             with frozen_batch_norm_statistics(self.encoder):
                 losses["target_vat"] = model.weight_target_vat * virtual_adversarial_loss(

@@ -25,6 +25,11 @@ image (the labelled augmentation's: ``data.augment_shift``, ``augment_rotation``
 the invariance prior of the self-ensembling of French et al. (ICLR 2018): a digit keeps its
 class when it moves, turns a little or changes size. Off by default.
 
+Beyond DIRT-T too, ``weight_balance`` > 0 adds the class balance L_b = KL(p_bar || U) of the
+batch-mean target prediction (:mod:`cyclekit.methods.class_balance`); at the entropy's weight,
+L_c + L_b is information maximisation (SHOT's objective), which lets the refinement move a
+cluster the teacher sent to a wrong, over-used class. Off by default.
+
 The teacher is read from its run directory (its ``config.yaml`` for the networks, its
 checkpoint for theta_0), so the refined run needs that run in place; its data section must be
 the teacher's (``cyclekit refine`` writes it so) but for the ``augment_*`` settings, which set
@@ -44,6 +49,7 @@ import torch.nn.functional as F
 from cyclekit.config import ADDED_LATER, check_non_negative, check_positive
 from cyclekit.core.registry import register_method
 from cyclekit.errors import ConfigError
+from cyclekit.methods.class_balance import marginal_balance_divergence
 from cyclekit.methods.uda import UDAMethod
 from cyclekit.methods.virtual_adversarial import (
     frozen_batch_norm_statistics,
@@ -61,7 +67,8 @@ class DIRTTModelConfig:
     ``vat_radius``: the per-image norm of the virtual adversarial perturbation; 1.0, the radius
     at which VAT smoothed CDLM's classifier on 28 px images here (docs/uda.md; DIRT-T's 3.5 did
     not). ``teacher_every``: steps between teacher updates, 0 = keep the initial one.
-    ``weight_warp``: the weight of warp consistency L_w (beyond DIRT-T; 0 = off)."""
+    ``weight_warp``: the weight of warp consistency L_w (beyond DIRT-T; 0 = off).
+    ``weight_balance``: the weight of the class balance L_b (beyond DIRT-T; 0 = off)."""
 
     teacher: str = ""
     weight_teacher: float = 1.0
@@ -70,13 +77,14 @@ class DIRTTModelConfig:
     vat_radius: float = 1.0
     teacher_every: int = 0
     weight_warp: float = field(default=0.0, metadata=ADDED_LATER)
+    weight_balance: float = field(default=0.0, metadata=ADDED_LATER)
 
     def validate(self) -> None:
         if not self.teacher:
             raise ConfigError("model.teacher is empty; set it to the run directory of a finished "
                               "adaptation run, e.g. `cyclekit refine RUN_DIR --out DIR`")
         for key in ("weight_teacher", "weight_entropy", "weight_vat", "teacher_every",
-                    "weight_warp"):
+                    "weight_warp", "weight_balance"):
             check_non_negative(f"model.{key}", getattr(self, key))
         check_positive("model.vat_radius", self.vat_radius)
 
@@ -170,6 +178,8 @@ class DIRTT(UDAMethod):
         losses = {"teacher_kl": model.weight_teacher * kl_to_prediction(teacher_log_p, logits)}
         if model.weight_entropy:
             losses["target_entropy"] = model.weight_entropy * prediction_entropy(logits)
+        if model.weight_balance:
+            losses["target_balance"] = model.weight_balance * marginal_balance_divergence(logits)
         if model.weight_vat:
             with frozen_batch_norm_statistics(self.student):
                 losses["target_vat"] = model.weight_vat * virtual_adversarial_loss(

@@ -102,21 +102,42 @@ def test_without_classify_generations_the_task_loss_never_reaches_the_generation
         task, list(on.decoder.parameters()), allow_unused=True))
 
 
-def test_target_entropy_is_off_by_default_and_reaches_the_encoder_through_both_predictions():
-    assert _tiny().fingerprint() == _tiny(weight_target_entropy=0.0).fingerprint()
-    config = _tiny(weight_target_entropy=0.5)
+@pytest.mark.parametrize("key, loss", [("weight_target_entropy", "target_entropy"),
+                                       ("weight_target_balance", "target_balance")])
+def test_target_terms_are_off_by_default_and_reach_the_encoder_through_both_predictions(key, loss):
+    assert _tiny().fingerprint() == _tiny(**{key: 0.0}).fingerprint()
+    config = _tiny(**{key: 0.5})
     torch.manual_seed(0)
     method = build_method(config, torch.device("cpu"))
     batch = method.make_batcher(method.load_data(config)).next()
     losses = method.player_losses(batch, "encoder", 0)
-    assert set(losses) >= {"adversarial", "feature_task", "image_task", "target_entropy"}
-    entropy = losses["target_entropy"]
-    assert 0 < float(entropy.detach()) <= 0.5 * 2 * float(torch.log(torch.tensor(10.0))) + 1e-5
-    grads = torch.autograd.grad(entropy, [method.encoder.h.weight, method.classifier.head.weight,
-                                          method.feature_classifier.weight])
+    assert set(losses) == {"adversarial", "kl", "reconstruction", "feature_task", "image_task",
+                           loss}
+    term = losses[loss]
+    # Each of the two predictions' terms lies in [0, log K].
+    assert 0 < float(term.detach()) <= 0.5 * 2 * float(torch.log(torch.tensor(10.0))) + 1e-5
+    grads = torch.autograd.grad(term, [method.encoder.h.weight, method.classifier.head.weight,
+                                       method.feature_classifier.weight])
     assert all(g.abs().sum() > 0 for g in grads)
-    with pytest.raises(ConfigError, match="weight_target_entropy"):
-        _tiny(weight_target_entropy=-1.0)
+    with pytest.raises(ConfigError, match=key):
+        _tiny(**{key: -1.0})
+
+
+def test_target_balance_leaves_the_entropy_term_as_it_was():
+    with_entropy = _tiny(weight_target_entropy=0.5)
+    torch.manual_seed(0)
+    method = build_method(with_entropy, torch.device("cpu"))
+    batch = method.make_batcher(method.load_data(with_entropy)).next()
+    torch.manual_seed(1)
+    alone = method.player_losses(batch, "encoder", 0)
+    both = _tiny(weight_target_entropy=0.5, weight_target_balance=0.5)
+    torch.manual_seed(0)
+    combined = build_method(both, torch.device("cpu"))
+    combined.load_state_dict(method.state_dict())
+    torch.manual_seed(1)
+    losses = combined.player_losses(batch, "encoder", 0)
+    assert set(losses) == set(alone) | {"target_balance"}
+    assert all(torch.equal(losses[key], alone[key]) for key in alone)
 
 
 def test_target_vat_is_off_by_default_reaches_the_encoder_and_leaves_batch_norm_statistics():

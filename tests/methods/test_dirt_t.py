@@ -59,6 +59,22 @@ def test_weights_switch_terms_off(tiny_cdlm_teacher):
     assert set(method.player_losses(batcher.next(), "student", 0)) == {"teacher_kl"}
 
 
+def test_class_balance_is_off_by_default_and_pulls_towards_unused_classes(tiny_cdlm_teacher):
+    method, _, batcher = _refinement(tiny_cdlm_teacher)
+    assert "weight_balance" not in _fingerprinted(method.config.model)  # older runs resume
+    batch = batcher.next()
+    assert "target_balance" not in method.player_losses(batch, "student", 0)
+    method, _, batcher = _refinement(tiny_cdlm_teacher, weight_balance=2.0, weight_entropy=0.0,
+                                     weight_vat=0.0)
+    losses = method.player_losses(batcher.next(), "student", 0)
+    assert set(losses) == {"teacher_kl", "target_balance"}
+    assert float(losses["target_balance"].detach()) > 0
+    losses["target_balance"].backward()
+    assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in method.student.parameters())
+    with pytest.raises(ConfigError, match="weight_balance"):
+        _refinement(tiny_cdlm_teacher, weight_balance=-1.0)
+
+
 def _running_statistics(network):
     return [buffer.clone() for name, buffer in network.named_buffers() if "running" in name]
 
