@@ -7,7 +7,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 GUIDES = [ROOT / "README.md", ROOT / "benchmarks" / "README.md",
-          *sorted((ROOT / "docs").glob("*.md"))]
+          *sorted((ROOT / "docs").glob("**/*.md")),
+          *sorted((ROOT / "benchmarks" / "results").glob("*/README.md"))]
 LINK = re.compile(r"\]\(([^)\s]+)\)")
 
 
