@@ -18,7 +18,8 @@ that the benchmark scripts write (any other ``.md`` under ``benchmarks/``) are d
 guides: a link of theirs to a file the repository does not hold (a figure drawn to a scratch
 folder) is shown as text. Cross-reference warnings of mkdocs-autorefs for targets that start
 with ``-`` (command-line options in usage text of a docstring, never a Python name) are
-dropped.
+dropped, and Sphinx roles in docstrings (``:class:`~a.b.C` ``) are shown as the code they
+name (``C``) on the API pages.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ LINK = re.compile(r"(\]\()([^)\s]+)(\))")
 FENCE = re.compile(r"^(```|~~~)")
 SKIP = ("http://", "https://", "mailto:", "#", "/")
 
+SPHINX_ROLE = re.compile(r":(?:py:)?(?:class|func|meth|attr|data|mod|exc|obj|const):<code>(~?)([^<]*)</code>")
 IMAGE_OR_LINK = re.compile(r"(!?)\[([^\]]*)\]\(([^)\s]+)\)")
 
 _state: dict = {}
@@ -211,3 +213,14 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
             line = LINK.sub(rewrite, line)
         out.append(line)
     return "".join(out)
+
+
+def on_page_content(html: str, page, config, files) -> str:
+    if not page.file.src_uri.startswith("api/"):
+        return html
+
+    def code(match: re.Match) -> str:
+        tilde, name = match.groups()
+        return f"<code>{name.rsplit('.', 1)[-1] if tilde else name}</code>"
+
+    return SPHINX_ROLE.sub(code, html)
