@@ -19,8 +19,17 @@ import sys
 import warnings
 from pathlib import Path
 
-from cyclekit.core.inference_device import add_device_option
+from cyclekit.adaptation.predict import predict
+from cyclekit.adaptation.refine import refine
+from cyclekit.config import load_config
+from cyclekit.data.domain import list_domains
+from cyclekit.demo import run_demo
+from cyclekit.engine.inference_device import add_device_option
+from cyclekit.engine.trainer import evaluate_run, train
 from cyclekit.errors import CyclekitError, CyclekitWarning, RunStopped
+from cyclekit.registry import get_method_class, list_methods
+from cyclekit.tracking.cli import add_track_parser
+from cyclekit.translation.translate import translate_files
 
 _default_formatwarning = warnings.formatwarning
 
@@ -110,14 +119,12 @@ def _parser() -> argparse.ArgumentParser:
     listing = commands.add_parser("list", help="list methods, strategies and data domains")
     listing.set_defaults(handler=_list)
 
-    from cyclekit.track.cli import add_track_parser
 
     add_track_parser(commands)
     return parser
 
 
 def _demo(args) -> int:
-    from cyclekit.demo import run_demo
 
     results = run_demo(args.methods, args.out, args.overrides, progress=not args.no_progress)
     for method, metrics in results.items():
@@ -130,8 +137,6 @@ def _demo(args) -> int:
 
 
 def _train(args) -> int:
-    from cyclekit.config import load_config
-    from cyclekit.core.trainer import train
 
     saved = args.out / "config.yaml"
     source = saved if args.resume and saved.is_file() else args.config  # resume: the run's own
@@ -143,7 +148,6 @@ def _train(args) -> int:
 
 
 def _refine(args) -> int:
-    from cyclekit.refine import refine
 
     metrics = refine(args.teacher, args.out, args.overrides, resume=args.resume,
                      progress=not args.no_progress)
@@ -153,8 +157,6 @@ def _refine(args) -> int:
 
 
 def _eval(args) -> int:
-    from cyclekit.config import load_config
-    from cyclekit.core.trainer import evaluate_run
 
     config_path = args.run_dir / "config.yaml"
     if not config_path.is_file():
@@ -165,7 +167,6 @@ def _eval(args) -> int:
 
 
 def _translate(args) -> int:
-    from cyclekit.translate import translate_files
 
     summary = translate_files(args.run_dir, args.inputs, args.direction, args.out,
                               device=args.device)
@@ -176,7 +177,6 @@ def _translate(args) -> int:
 
 
 def _predict(args) -> int:
-    from cyclekit.predict import predict
 
     rows = predict(args.run_dir, args.inputs, args.out, device=args.device)
     print(f"labelled {len(rows)} image(s); written to {args.out}")
@@ -184,8 +184,6 @@ def _predict(args) -> int:
 
 
 def _list(args) -> int:
-    from cyclekit.core.registry import get_method_class, list_methods
-    from cyclekit.data import list_domains
 
     for name in list_methods():
         cls = get_method_class(name)

@@ -14,13 +14,16 @@ import hashlib
 import json
 import types
 import typing
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from cyclekit.errors import ConfigError
+from cyclekit.atomic import atomic_write_text
+from cyclekit.errors import ConfigError, CyclekitWarning
+from cyclekit.registry import get_method_class, list_methods
 
 TOP_LEVEL_KEYS = ("method", "strategy", "data", "model", "train", "eval", "seed")
 # Field metadata of a model/data option added after runs were saved with the old behaviour:
@@ -28,9 +31,16 @@ TOP_LEVEL_KEYS = ("method", "strategy", "data", "model", "train", "eval", "seed"
 ADDED_LATER = {"added_later": True}
 
 
+def renamed_from(old_name: str) -> dict[str, str]:
+    """Field metadata of an option renamed after runs were saved under ``old_name``: a config
+    that still says ``old_name`` loads (with a warning naming the new key), and the fingerprint
+    hashes the option under its old name, so those runs still resume and evaluate."""
+    return {"renamed_from": old_name}
+
+
 @dataclass
 class StrategyConfig:
-    """How the four-term objective is optimised (seed 000).
+    """How the four-term objective is optimised (Zou & Hao).
 
     ``joint`` updates both mappings on the sum; ``em`` is the dual EM iteration of
     Algorithm 1; ``alternating`` updates a method's players one after another, each on its
@@ -65,36 +75,6 @@ class StrategyConfig:
         if not 0.0 <= self.ema_beta < 1.0:
             raise ConfigError(f"strategy.ema_beta={self.ema_beta} must be in [0, 1)")
         check_non_negative("strategy.tolerance", self.tolerance)
-
-
-@dataclass
-class DataConfig:
-    """The two domains X (``x``) and Y (``y``), brought to one size and channel count."""
-
-    x: str = "digits"
-    y: str = "digits_m"
-    image_size: int = 32
-    channels: int = 3
-    data_dir: str | None = None
-    limit_train: int | None = None
-    limit_test: int | None = None
-    val_size: int = 256
-
-    def validate(self) -> None:
-        from cyclekit.data import list_domains
-
-        for key in ("x", "y"):
-            check_choice(f"data.{key}", getattr(self, key), tuple(list_domains()))
-        check_choice("data.channels", self.channels, (1, 3))
-        if self.image_size < 16 or self.image_size % 4:
-            raise ConfigError(
-                f"data.image_size={self.image_size} must be a multiple of 4 and at least 16"
-            )
-        for key in ("limit_train", "limit_test"):
-            value = getattr(self, key)
-            if value is not None:
-                check_positive(f"data.{key}", value)
-        check_non_negative("data.val_size", self.val_size)
 
 
 @dataclass
@@ -171,8 +151,8 @@ class ExperimentConfig:
 
     method: str
     model: Any
+    data: Any
     strategy: StrategyConfig = field(default_factory=StrategyConfig)
-    data: Any = field(default_factory=DataConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
     eval: EvalConfig = field(default_factory=EvalConfig)
     seed: int = 0
@@ -195,8 +175,6 @@ class ExperimentConfig:
 def build_config(raw: dict[str, Any] | None = None, overrides: list[str] | None = None,
                  ) -> ExperimentConfig:
     """Turn a (YAML) mapping plus ``key.sub=value`` overrides into a validated config."""
-    from cyclekit.core.registry import get_method_class, list_methods
-
     raw = dict(raw or {})
     for item in overrides or []:
         _apply_override(raw, item)
@@ -225,6 +203,10 @@ def build_config(raw: dict[str, Any] | None = None, overrides: list[str] | None 
     if config.strategy.name not in method_class.strategies:
         raise ConfigError(f"method '{method}' does not support strategy "
                           f"'{config.strategy.name}'; choose one of {list(method_class.strategies)}")
+    if config.eval.checkpoint not in method_class.checkpoint_rules:
+        raise ConfigError(f"method '{method}' does not support eval.checkpoint="
+                          f"'{config.eval.checkpoint}' (it reports no validation cycle error); "
+                          f"choose one of {list(method_class.checkpoint_rules)}")
     return config
 
 
@@ -244,8 +226,6 @@ def load_config(path: str | Path, overrides: list[str] | None = None) -> Experim
 
 
 def save_config(config: ExperimentConfig, path: Path) -> None:
-    from cyclekit.core.atomic import atomic_write_text
-
     atomic_write_text(path, yaml.safe_dump(config.to_dict(), sort_keys=False))
 
 
@@ -274,12 +254,29 @@ def _from_mapping(cls: type, raw: Any, where: str) -> Any:
         raw = {}
     if not isinstance(raw, dict):
         raise ConfigError(f"'{where}' must be a mapping of keys {_field_names(cls)}")
+    raw = _renamed_keys(cls, raw, where)
     unknown = sorted(set(raw) - set(_field_names(cls)))
     if unknown:
         raise ConfigError(f"unknown key(s) {unknown} in '{where}'; valid keys: {_field_names(cls)}")
     hints = typing.get_type_hints(cls)
     values = {key: _coerce(f"{where}.{key}", value, hints[key]) for key, value in raw.items()}
     return cls(**values)
+
+
+def _renamed_keys(cls: type, raw: dict[str, Any], where: str) -> dict[str, Any]:
+    """``raw`` with the old names of renamed options replaced by their new ones."""
+    raw = dict(raw)
+    for f in dataclasses.fields(cls):
+        old = f.metadata.get("renamed_from")
+        if old is None or old not in raw:
+            continue
+        if f.name in raw:
+            raise ConfigError(f"'{where}' sets both {where}.{old} and {where}.{f.name}; "
+                              f"{old} was renamed to {f.name}, keep only {where}.{f.name}")
+        warnings.warn(f"{where}.{old} was renamed to {where}.{f.name}; read as {where}.{f.name}",
+                      CyclekitWarning, stacklevel=2)
+        raw[f.name] = raw.pop(old)
+    return raw
 
 
 def _coerce(where: str, value: Any, annotation: Any) -> Any:
@@ -312,10 +309,12 @@ def _plain(value: Any) -> Any:
 
 
 def _fingerprinted(section: Any) -> Any:
-    """A section's fields, less those :data:`ADDED_LATER` that are at their default."""
+    """A section's fields (renamed ones under their old names), less those :data:`ADDED_LATER`
+    that are at their default."""
     if not dataclasses.is_dataclass(section):
         return section
-    return {f.name: _plain(getattr(section, f.name)) for f in dataclasses.fields(section)
+    return {f.metadata.get("renamed_from", f.name): _plain(getattr(section, f.name))
+            for f in dataclasses.fields(section)
             if not (f.metadata.get("added_later") and getattr(section, f.name) == f.default)}
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from cyclekit.config import ExperimentConfig, build_config
+from cyclekit.engine.trainer import train
 
 DEMO_SETTINGS = {
     # short EM phases: many alternations fit in a few hundred steps
@@ -28,7 +29,6 @@ def demo_config(method: str, overrides: list[str] | None = None) -> ExperimentCo
 
 def run_demo(methods: list[str], out: Path, overrides: list[str] | None = None,
              progress: bool = True) -> dict[str, dict[str, float]]:
-    from cyclekit.core.trainer import train
 
     results = {}
     for method in methods:

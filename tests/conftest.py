@@ -100,7 +100,7 @@ def tiny_cdlm_teacher(tmp_path_factory):
     import torch
 
     from cyclekit.config import build_config
-    from cyclekit.core.trainer import train
+    from cyclekit.engine.trainer import train
 
     threads = torch.get_num_threads()
     torch.set_num_threads(1)

@@ -1,4 +1,4 @@
-"""Random image augmentations: double augmentation (seed 002, Sec. 3), contrastive views and
+"""Random image augmentations: double augmentation (ACC paper, Sec. 3), contrastive views and
 the labelled domain of unsupervised domain adaptation.
 
 One random affine warp per image (a shift of up to ``max_shift`` pixels on each axis, a

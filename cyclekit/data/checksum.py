@@ -3,7 +3,7 @@
 import hashlib
 from pathlib import Path
 
-from cyclekit.core.atomic import atomic_write_text
+from cyclekit.atomic import atomic_write_text
 from cyclekit.data.cache import cache_dir
 from cyclekit.errors import DataError
 

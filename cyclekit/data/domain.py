@@ -14,7 +14,7 @@ from cyclekit.data.mnist_framing import frame_like_mnist
 from cyclekit.data.mnistm import BlendedImages, load_blended
 from cyclekit.data.semeion import load_semeion
 from cyclekit.data.sklearn_digits import load_sklearn_digits, load_sklearn_digits_m
-from cyclekit.data.splits import check_split
+from cyclekit.data.splits import check_split, chosen_indices
 from cyclekit.data.transforms import to_model_images
 from cyclekit.data.usps import load_usps
 from cyclekit.errors import DataError
@@ -75,15 +75,6 @@ def list_domains() -> list[str]:
     return list(_LOADERS)
 
 
-def _chosen_indices(count: int, limit: int | None, seed: int) -> np.ndarray:
-    """All indices in order, or the first ``limit`` of a seeded shuffle."""
-    if limit is None:
-        return np.arange(count)
-    if limit < 1:
-        raise DataError(f"limit must be a positive integer, got {limit}")
-    return np.random.default_rng(seed).permutation(count)[:limit]
-
-
 def load_domain(name: str, split: str = "train", *, data_dir: str | None = None,
                 image_size: int = 32, channels: int = 3, limit: int | None = None,
                 seed: int = 0) -> DomainData:
@@ -98,7 +89,7 @@ def load_domain(name: str, split: str = "train", *, data_dir: str | None = None,
     images, labels = _LOADERS[name](split, data_dir)
     if len(images) == 0:
         raise DataError(f"domain {name!r} split {split!r} is empty")
-    keep = _chosen_indices(len(images), limit, seed)
+    keep = chosen_indices(len(images), limit, seed)
     return DomainData(
         name=name,
         images=to_model_images(images[keep], image_size, channels),

@@ -23,6 +23,7 @@ from PIL import Image
 from cyclekit.data.catalog import FILES, data_file
 from cyclekit.data.checksum import verify
 from cyclekit.data.facades_palette import CMP_CLASSES, colors_to_classes
+from cyclekit.data.splits import chosen_indices
 from cyclekit.errors import DataError
 
 SUMS = "facades/SHA256SUMS"
@@ -94,10 +95,8 @@ def load_class_maps(split: str, data_dir, image_size: int, *, limit: int | None 
     Nearest palette colour at full resolution, then :func:`mode_downsample`. ``limit`` and
     ``seed`` choose the same images as ``load_domain(..., limit=limit, seed=seed)``.
     """
-    from cyclekit.data.domain import _chosen_indices  # domain.py imports this module
-
     labels, _ = load_facades("labels", split, data_dir)
-    keep = _chosen_indices(len(labels), limit, seed)
+    keep = chosen_indices(len(labels), limit, seed)
     maps = [mode_downsample(colors_to_classes(torch.from_numpy(labels[chunk])), image_size)
             for chunk in np.array_split(keep, max(1, len(keep) // CHUNK_IMAGES))]
     return torch.cat(maps)

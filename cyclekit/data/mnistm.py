@@ -10,7 +10,7 @@ other recipes").
 
 import numpy as np
 
-from cyclekit.core.atomic import atomic_output
+from cyclekit.atomic import atomic_output
 from cyclekit.data.blend import blend, plan_crops
 from cyclekit.data.bsds500 import load_photos
 from cyclekit.data.cache import cache_dir

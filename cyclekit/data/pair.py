@@ -8,13 +8,43 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cyclekit.data.domain import DomainData, load_domain
-from cyclekit.errors import DataError
+from cyclekit.config import check_choice, check_non_negative, check_positive
+from cyclekit.data.domain import DomainData, list_domains, load_domain
+from cyclekit.errors import ConfigError, DataError
 
 # Domain pairs built from the same base images: test sample i of one is test sample i of
 # the other in another style, so paired image metrics (SSIM, PSNR) exist.
 PAIRED_DOMAINS = {frozenset({"digits", "digits_m"}), frozenset({"mnist", "mnistm"}),
                   frozenset({"fashion", "fashionm"}), frozenset({"facades_photo", "facades_labels"})}
+
+
+@dataclass
+class DataConfig:
+    """The two domains X (``x``) and Y (``y``), brought to one size and channel count."""
+
+    x: str = "digits"
+    y: str = "digits_m"
+    image_size: int = 32
+    channels: int = 3
+    data_dir: str | None = None
+    limit_train: int | None = None
+    limit_test: int | None = None
+    val_size: int = 256
+
+    def validate(self) -> None:
+
+        for key in ("x", "y"):
+            check_choice(f"data.{key}", getattr(self, key), tuple(list_domains()))
+        check_choice("data.channels", self.channels, (1, 3))
+        if self.image_size < 16 or self.image_size % 4:
+            raise ConfigError(
+                f"data.image_size={self.image_size} must be a multiple of 4 and at least 16"
+            )
+        for key in ("limit_train", "limit_test"):
+            value = getattr(self, key)
+            if value is not None:
+                check_positive(f"data.{key}", value)
+        check_non_negative("data.val_size", self.val_size)
 
 
 @dataclass
@@ -37,7 +67,7 @@ class DomainPair:
 
 
 def load_pair(data, seed: int = 0) -> DomainPair:
-    """Load ``data.x`` and ``data.y`` (a :class:`~cyclekit.config.DataConfig`)."""
+    """Load ``data.x`` and ``data.y`` (a :class:`DataConfig`)."""
     return DomainPair(x=_load_splits(data, data.x, seed), y=_load_splits(data, data.y, seed))
 
 

@@ -1,4 +1,4 @@
-"""Deterministic stratified train/test splits for datasets shipped without one."""
+"""Deterministic stratified train/test splits for datasets shipped without one, and seeded subsets."""
 
 import numpy as np
 from sklearn.model_selection import train_test_split
@@ -23,3 +23,12 @@ def stratified_indices(labels: np.ndarray, split: str) -> np.ndarray:
         np.arange(len(labels)), test_size=TEST_FRACTION, stratify=labels, random_state=SPLIT_SEED
     )
     return np.sort(train if split == "train" else test)
+
+
+def chosen_indices(count: int, limit: int | None, seed: int) -> np.ndarray:
+    """All indices in order, or the first ``limit`` of a seeded shuffle."""
+    if limit is None:
+        return np.arange(count)
+    if limit < 1:
+        raise DataError(f"limit must be a positive integer, got {limit}")
+    return np.random.default_rng(seed).permutation(count)[:limit]

@@ -14,7 +14,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from tqdm.auto import trange
 
-from cyclekit.core.atomic import atomic_output
+from cyclekit.atomic import atomic_output
 from cyclekit.errors import CheckpointError, ConfigError, DataError
 from cyclekit.nets.digit_classifier import DigitClassifier
 

@@ -6,7 +6,7 @@ from pathlib import Path
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from cyclekit.core.atomic import atomic_output
+from cyclekit.atomic import atomic_output
 
 PANEL_COLUMNS = 3
 PANEL_INCHES = (5.0, 3.2)

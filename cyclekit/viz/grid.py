@@ -8,7 +8,7 @@ import numpy as np
 import torch
 from PIL import Image, ImageDraw, ImageFont
 
-from cyclekit.core.atomic import atomic_output
+from cyclekit.atomic import atomic_output
 
 MIN_CELL_PX = 48
 GAP_PX = 2

@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 import yaml
 
-from cyclekit.core.atomic import atomic_output
+from cyclekit.atomic import atomic_output
 from cyclekit.errors import ConfigError
 from cyclekit.viz.curves import curve_families, plot_curves
 

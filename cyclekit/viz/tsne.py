@@ -1,5 +1,5 @@
 """t-SNE maps (van der Maaten & Hinton 2008, scikit-learn) of two domains' representations,
-side by side (seed 004, Fig. 7: h_s / h_t and z_st / z_ts, source blue, target red)."""
+side by side (Hou et al., Fig. 7: h_s / h_t and z_st / z_ts, source blue, target red)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from sklearn.manifold import TSNE
 
-from cyclekit.core.atomic import atomic_output
+from cyclekit.atomic import atomic_output
 
 
 def tsne_embedding(values: np.ndarray, seed: int = 0) -> np.ndarray:

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cyclekit.data import catalog
+import cyclekit.data.catalog as catalog
 from cyclekit.data.checksum import file_sha256
 
 

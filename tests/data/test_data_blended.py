@@ -5,10 +5,10 @@ import pytest
 import torch
 from PIL import Image
 
-from cyclekit.data import load_domain
 from cyclekit.data.blend import blend, plan_crops
 from cyclekit.data.bsds500 import load_photos
 from cyclekit.data.checksum import file_sha256
+from cyclekit.data.domain import load_domain
 from cyclekit.errors import DataError
 
 TRAIN_COLOUR, TEST_COLOUR = (200, 40, 10), (10, 90, 250)

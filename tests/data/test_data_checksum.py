@@ -2,7 +2,7 @@ import os
 
 import pytest
 
-from cyclekit.data import catalog
+import cyclekit.data.catalog as catalog
 from cyclekit.data.checksum import verify
 from cyclekit.errors import DataError
 

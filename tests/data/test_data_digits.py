@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from cyclekit.data import load_domain, sklearn_digits
+import cyclekit.data.sklearn_digits as sklearn_digits
+from cyclekit.data.domain import load_domain
 from cyclekit.data.sklearn_digits import load_sklearn_digits_m
 
 

@@ -1,6 +1,6 @@
 import pytest
 
-from cyclekit.data import list_domains, load_domain
+from cyclekit.data.domain import list_domains, load_domain
 from cyclekit.errors import DataError
 
 

@@ -2,8 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from cyclekit.config import DataConfig
-from cyclekit.data import load_domain
+from cyclekit.data.domain import load_domain
 from cyclekit.data.facades import (
     facade_files,
     load_class_maps,
@@ -11,7 +10,7 @@ from cyclekit.data.facades import (
     mode_downsample,
 )
 from cyclekit.data.facades_palette import colors_to_classes
-from cyclekit.data.pair import load_pair
+from cyclekit.data.pair import DataConfig, load_pair
 from cyclekit.errors import DataError
 from tests.facades_files import COUNTS, block_classes, register_facades, write_facades
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from cyclekit.data import load_domain
+from cyclekit.data.domain import load_domain
 from cyclekit.data.facades import load_class_maps, load_facades
 from cyclekit.data.facades_palette import CMP_PALETTE, colors_to_classes, derive_palette
 

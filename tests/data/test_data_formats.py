@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from cyclekit.data import load_domain
+from cyclekit.data.domain import load_domain
 from cyclekit.data.idx import load_idx_split, read_idx
 from cyclekit.data.semeion import load_semeion
 from cyclekit.data.usps import load_usps

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cyclekit.data import list_domains
+from cyclekit.data.domain import list_domains
 from cyclekit.data.mnist_framing import frame_like_mnist
 from cyclekit.errors import DataError
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from cyclekit.data import load_domain
+from cyclekit.data.domain import load_domain
 
 REAL_DATA = Path(os.environ.get("CYCLEKIT_DATA") or Path(__file__).resolve().parents[3] / "shared" / "data")
 pytestmark = pytest.mark.skipif(not (REAL_DATA / "MANIFEST.md").is_file(), reason="no shared data directory")

@@ -3,7 +3,7 @@ import io
 import pytest
 import torch
 
-from cyclekit.data import UnpairedBatcher
+from cyclekit.data.unpaired import UnpairedBatcher
 from cyclekit.errors import DataError
 
 

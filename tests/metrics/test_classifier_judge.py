@@ -4,8 +4,13 @@ import torch.nn.functional as F
 from sklearn.datasets import load_digits
 
 from cyclekit.errors import CheckpointError, ConfigError
-from cyclekit.metrics import accuracy, cached_judge, predict, train_judge
-from cyclekit.metrics.classifier_judge import random_shift
+from cyclekit.metrics.classifier_judge import (
+    accuracy,
+    cached_judge,
+    predict,
+    random_shift,
+    train_judge,
+)
 
 
 @pytest.fixture(scope="module")

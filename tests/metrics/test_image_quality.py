@@ -4,8 +4,7 @@ import pytest
 import torch
 from torchmetrics.functional.image import structural_similarity_index_measure
 
-from cyclekit.metrics import mse, psnr, ssim
-from cyclekit.metrics.image_quality import SSIM_CHUNK
+from cyclekit.metrics.image_quality import SSIM_CHUNK, mse, psnr, ssim
 
 
 def test_identical_images():

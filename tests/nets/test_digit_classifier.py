@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from cyclekit.nets import DigitClassifier
+from cyclekit.nets.digit_classifier import DigitClassifier
 
 
 @pytest.mark.parametrize("channels, size", [(1, 16), (3, 32), (1, 28)])

@@ -2,7 +2,9 @@ import pytest
 import torch
 
 from cyclekit.errors import ConfigError
-from cyclekit.nets import PatchDiscriminator, ResnetGenerator, init_weights
+from cyclekit.nets.init import init_weights
+from cyclekit.translation.patch_discriminator import PatchDiscriminator
+from cyclekit.translation.resnet_generator import ResnetGenerator
 
 
 def test_normal_init_statistics():

@@ -3,7 +3,7 @@ import math
 import pytest
 from PIL import Image
 
-from cyclekit.viz import curve_families, plot_curves
+from cyclekit.viz.curves import curve_families, plot_curves
 
 RECORDS = [
     {"step": 0, "loss/cycle_x": 1.0, "loss/cycle_y": 2.0, "acc": 0.1},

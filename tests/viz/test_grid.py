@@ -3,8 +3,7 @@ import pytest
 import torch
 from PIL import Image
 
-from cyclekit.viz import image_grid_array, save_image_grid
-from cyclekit.viz.grid import GAP_PX
+from cyclekit.viz.grid import GAP_PX, image_grid_array, save_image_grid
 
 
 def test_png_dimensions_and_upscaling(tmp_path):

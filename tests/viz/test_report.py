@@ -10,7 +10,8 @@ import yaml
 from PIL import Image
 
 from cyclekit.errors import ConfigError
-from cyclekit.viz import save_image_grid, write_report
+from cyclekit.viz.grid import save_image_grid
+from cyclekit.viz.report import write_report
 
 CHROMIUM = Path("/usr/bin/chromium")
 

@@ -1,0 +1,64 @@
+"""Metrics of a run: one JSON object per line in ``metrics.jsonl``, mirrored to TensorBoard."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+from cyclekit.atomic import atomic_write_text
+
+
+class RunLog:
+    """Appends scalar records and events; only the rank-0 process writes."""
+
+    def __init__(self, run_dir: Path, *, enabled: bool = True, tensorboard: bool = True):
+        self.path = Path(run_dir) / "metrics.jsonl"
+        self.enabled = enabled
+        self.writer = None
+        if enabled and tensorboard:
+            from torch.utils.tensorboard import SummaryWriter
+
+            self.writer = SummaryWriter(str(Path(run_dir) / "tensorboard"))
+
+    def scalars(self, step: int, values: dict[str, float]) -> None:
+        if not self.enabled:
+            return
+        clean = {k: float(v) for k, v in values.items() if math.isfinite(float(v))}
+        self._append({"step": step, **clean})
+        if self.writer is not None:
+            for key, value in clean.items():
+                self.writer.add_scalar(key, value, step)
+
+    def event(self, record: dict) -> None:
+        if self.enabled:
+            self._append(record)
+
+    def truncate_after(self, step: int) -> None:
+        """Drop records written after ``step`` (they belong to work lost in a crash)."""
+        if not self.enabled or not self.path.is_file():
+            return
+        kept = [line for line in self.path.read_text().splitlines()
+                if line.strip() and json.loads(line).get("step", 0) <= step]
+        atomic_write_text(self.path, "".join(line + "\n" for line in kept))
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+
+    def _append(self, record: dict) -> None:
+        with open(self.path, "a") as stream:
+            stream.write(json.dumps(record, default=_json_default) + "\n")
+
+
+def read_records(run_dir: Path) -> list[dict]:
+    path = Path(run_dir) / "metrics.jsonl"
+    if not path.is_file():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def _json_default(value):
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return str(value)

@@ -1,0 +1,1 @@
+"""Single-object tracking sequences: OTB and VOT folders, pysot-style JSON."""
