@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from cyclekit.data import catalog
+import cyclekit.data.catalog as catalog
 from cyclekit.data.checksum import file_sha256
 from cyclekit.data.facades_palette import CMP_PALETTE
 
