@@ -1,6 +1,6 @@
 """Measure ACC (seed 002): factor isolation on dSprites and digit style isolation on MNIST.
 
-    python benchmarks/acc_results.py [--seeds 0 ... 9] [--mnist-seeds 0 1 2]
+    python -m benchmarks acc_results [--seeds 0 ... 9] [--mnist-seeds 0 1 2]
         [--settings xy shape_scale ...] [--mnist-settings mnist mnist_augmented]
         [--runs-dir runs/acc_bench] [--set KEY=VALUE]
 
@@ -21,26 +21,24 @@ Writes benchmarks/results/acc.{json,md} and docs/figures/acc_*.png.
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import os
-import platform
-import statistics
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
 import torch
-from preset_runs import matches_preset
 
+from benchmarks import ROOT
+from benchmarks.arguments import FIGURES, RESULTS, add_overrides, study_parser
+from benchmarks.launch import train_timed
+from benchmarks.preset_runs import matches_preset
+from benchmarks.results_table import cpu_name, spread, utc_now, write_json, write_result
 from cyclekit.config import load_config
-from cyclekit.core.atomic import atomic_write_text
-from cyclekit.core.checkpoint import latest_checkpoint, load_checkpoint
-from cyclekit.core.trainer import build_method, train
+from cyclekit.engine.checkpoint import latest_checkpoint, load_checkpoint
+from cyclekit.engine.loading import build_method
 
-ROOT = Path(__file__).resolve().parents[1]
 DSPRITES_FACTORS = ("shape", "scale", "orientation", "pos_x", "pos_y")
 # name -> (preset, title); the untrained network is measured inside every run.
 DSPRITES_SETTINGS = {
@@ -77,7 +75,7 @@ MNIST_KEYS = ("class_probe_accuracy", "class_probe_accuracy_mlp", "r2/slant", "r
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = study_parser(__doc__)
     parser.add_argument("--seeds", type=int, nargs="+", default=list(range(10)))
     parser.add_argument("--mnist-seeds", type=int, nargs="*", default=[0, 1, 2])
     parser.add_argument("--settings", nargs="*", default=list(DSPRITES_SETTINGS),
@@ -85,12 +83,10 @@ def main() -> None:
     parser.add_argument("--mnist-settings", nargs="*", default=list(MNIST_SETTINGS),
                         choices=list(MNIST_SETTINGS))
     parser.add_argument("--runs-dir", type=Path, default=ROOT / "runs" / "acc_bench")
-    parser.add_argument("--results", type=Path, default=ROOT / "benchmarks" / "results")
-    parser.add_argument("--figures", type=Path, default=ROOT / "docs" / "figures")
-    parser.add_argument("--set", dest="overrides", action="append", default=[],
-                        help="override for every dSprites preset, e.g. train.steps=1000")
-    parser.add_argument("--mnist-set", dest="mnist_overrides", action="append", default=[],
-                        help="override for the MNIST presets")
+    parser.add_argument("--results", type=Path, default=RESULTS)
+    parser.add_argument("--figures", type=Path, default=FIGURES)
+    add_overrides(parser, "override for every dSprites preset, e.g. train.steps=1000")
+    add_overrides(parser, "override for the MNIST presets", "--mnist-set", "mnist_overrides")
     parser.add_argument("--mnist-first", action="store_true", help="run the MNIST seeds first")
     args = parser.parse_args()
     os.environ.setdefault("CYCLEKIT_DATA", str(ROOT.parent / "shared" / "data"))
@@ -143,10 +139,8 @@ def _run(kind: str, name: str, preset: str, seed: int, overrides: list[str], run
         metrics = json.loads((run_dir / "metrics.json").read_text())
         wall = json.loads(timing.read_text())["run_wall_time_s"]
     else:
-        started = time.perf_counter()
-        metrics = train(config, run_dir, progress=False)
-        wall = time.perf_counter() - started  # loading, training and evaluation
-        atomic_write_text(timing, json.dumps({"run_wall_time_s": wall}) + "\n")
+        metrics, wall = train_timed(config, run_dir)  # loading, training and evaluation
+        write_json(timing, {"run_wall_time_s": wall}, indent=None)
     print(f"{name} seed {seed}: {wall:.1f} s " + ", ".join(
         f"{k.removeprefix('test/')}={v:.3f}" for k, v in metrics.items()
         if k.startswith("test/") and not k.startswith("test/untrained") and isinstance(v, float)),
@@ -185,29 +179,23 @@ def _plateau_table(runs: list[dict]) -> list[str]:
     return lines if len(lines) > 2 else []
 
 
-def _stats(values: list[float]) -> dict:
-    return {"mean": statistics.fmean(values),
-            "std": statistics.stdev(values) if len(values) > 1 else 0.0,
-            "median": statistics.median(values), "n": len(values)}
-
-
 def _summary(runs: list[dict]) -> dict:
     summary: dict[str, dict] = {}
     for setting in dict.fromkeys(run["setting"] for run in runs):
         chosen = [run for run in runs if run["setting"] == setting]
         keys = dict.fromkeys(k for run in chosen for k in run["metrics"])
-        summary[setting] = {key: _stats([run["metrics"][key] for run in chosen
+        summary[setting] = {key: spread([run["metrics"][key] for run in chosen
                                          if key in run["metrics"]]) for key in keys}
-        summary[setting]["run_wall_time_s"] = _stats([run["run_wall_time_s"] for run in chosen])
-        summary[setting]["train_wall_time_s"] = _stats([run["train_wall_time_s"] for run in chosen])
+        summary[setting]["run_wall_time_s"] = spread([run["run_wall_time_s"] for run in chosen])
+        summary[setting]["train_wall_time_s"] = spread([run["train_wall_time_s"] for run in chosen])
     return summary
 
 
 def _write(args, runs: list[dict], elapsed: float) -> None:
     result = {
         "benchmark": "acc", "method": "acc", "strategy": "self_cyclic (half)",
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "device": f"cpu ({platform.processor() or platform.machine()}), 1 thread per run "
+        "date": utc_now(),
+        "device": f"cpu ({cpu_name()}), 1 thread per run "
                   f"(train.num_threads=1), 2-core machine shared with other jobs",
         "torch": torch.__version__, "checkpoint_rule": "last",
         "data": {"dsprites": "dsprites_downsampled.npz: the complete grid shape(3) x scale(6) x "
@@ -231,9 +219,7 @@ def _write(args, runs: list[dict], elapsed: float) -> None:
         },
         "elapsed_s": elapsed, "runs": runs, "summary": _summary(runs),
     }
-    args.results.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(args.results / "acc.json", json.dumps(result, indent=2) + "\n")
-    atomic_write_text(args.results / "acc.md", _markdown(result))
+    write_result(args.results, "acc", result, _markdown(result))
 
 
 def _fmt(stats: dict | None) -> str:
@@ -328,8 +314,11 @@ def _embedder(run: dict):
 
 
 def _figures(args, runs: list[dict]) -> None:
-    from cyclekit.methods.acc_eval import embed
-    from cyclekit.viz.embedding import plot_embedding_by_factor, plot_mi_boxes
+    from cyclekit.affinity.embedding_figures import (
+        plot_embedding_by_factor,
+        plot_mi_boxes,
+    )
+    from cyclekit.affinity.evaluation import embed
 
     torch.set_num_threads(1)
     dsprites = [run for run in runs if run["kind"] == "dsprites"]
@@ -364,9 +353,12 @@ def _figures(args, runs: list[dict]) -> None:
 def _mnist_figures(run: dict, figures: Path, name: str) -> None:
     """PCA of the test embeddings coloured by digit, slant and thickness, and a retrieval grid
     (a query of every digit and its nearest neighbour in every class)."""
-    from cyclekit.methods.acc_eval import embed, style_targets
-    from cyclekit.metrics.retrieval import nearest_in_each_group
-    from cyclekit.viz.embedding import plot_embedding_by_factor, save_retrieval_grid
+    from cyclekit.affinity.embedding_figures import (
+        plot_embedding_by_factor,
+        save_retrieval_grid,
+    )
+    from cyclekit.affinity.evaluation import embed, style_targets
+    from cyclekit.affinity.retrieval import nearest_in_each_group
 
     method, data = _embedder(run)
     test = data.test

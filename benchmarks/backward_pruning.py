@@ -1,6 +1,6 @@
 """What backpropagating into the stepped players only saves, and that it changes no weight.
 
-    python benchmarks/backward_pruning.py PRESET [PRESET ...] [--set KEY=VALUE ...]
+    python -m benchmarks backward_pruning PRESET [PRESET ...] [--set KEY=VALUE ...]
         [--threads 1 2] [--rounds 20] [--steps 4] [--warmup 3] [--check-steps 20] --out DIR
 
 ``Players.update`` (``cyclekit/core/players.py``) asks autograd for the gradients of the
@@ -21,23 +21,20 @@ Writes ``backward_pruning.{json,md}`` into ``--out``. Needs the presets' data
 
 from __future__ import annotations
 
-import argparse
-import time
+from operator import itemgetter
 from pathlib import Path
 
 import torch
-from paired_steps import (
-    add_arguments,
+
+from benchmarks.paired_steps import (
     as_variant,
     check_and_time,
-    describe_protocol,
-    write_result,
+    comparison_markdown,
+    run_comparison,
 )
-from preset_runs import describe_device
-from uda_step_cost import Stepper
-
-from cyclekit.core.players import Players
-from cyclekit.errors import CyclekitError
+from benchmarks.preset_runs import describe_device
+from benchmarks.uda_step_cost import Stepper
+from cyclekit.engine.players import Players
 
 PRUNED, FULL = "stepped players only", "every parameter"
 
@@ -71,31 +68,14 @@ def measure(preset: Path, overrides: list[str], threads: int, args) -> dict:
 
 
 def to_markdown(result: dict) -> str:
-    lines = [f"# Backward into the stepped players only ({result['date']})", "",
-             describe_protocol(result, "training"), "",
-             ("| preset | method | device | weights differ by | s / step, every parameter | "
-              "s / step, stepped players only | ratio |"),
-             "|---|---|---|---|---|---|---|"]
-    for row in result["rows"]:
-        medians = row["median_s"]
-        lines.append(f"| `{row['preset']}` | {row['method']} | {row['device']} | "
-                     f"{row['max_weight_difference_after_check']:.1e} | "
-                     f"{medians[FULL]:.4f} | {medians[PRUNED]:.4f} | {row['ratio']:.3f} |")
-    return "\n".join(lines) + "\n"
+    leading = {"preset": lambda row: f"`{row['preset']}`", "method": itemgetter("method"),
+               "device": itemgetter("device")}
+    return comparison_markdown(result, "Backward into the stepped players only", "training",
+                               leading, (FULL, FULL), (PRUNED, PRUNED))
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("presets", type=Path, nargs="+")
-    add_arguments(parser)
-    args = parser.parse_args()
-    started = time.perf_counter()
-    try:
-        rows = [measure(preset, args.overrides, threads, args)
-                for preset in args.presets for threads in args.threads]
-    except (CyclekitError, FileNotFoundError) as error:
-        raise SystemExit(f"backward_pruning: {error}") from None
-    write_result("backward_pruning", rows, args, started, to_markdown)
+    run_comparison("backward_pruning", __doc__, "presets", measure, to_markdown)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@
 # CDLM, ACC and CycleTrack with train.accelerator=cuda (CDLM also at longer budgets, stopped
 # by SIGTERM after 330 s and then evaluated at the step reached), times one-pass tracking on
 # cuda and on one CPU thread, and packs the run folders (no weights) into $OUT/runs.tgz for
-# `python benchmarks/cuda_check_report.py`.
+# `python -m benchmarks cuda_check_report`.
 set -u
 export CYCLEKIT_DATA=${CUDA_CHECK_DATA:-$PWD/gpu_data} PYTHONPATH=$PWD CYCLEKIT_CACHE=/tmp/ckcache
 R=/tmp/gpuruns; mkdir -p $R

@@ -1,6 +1,6 @@
 """Report of ``benchmarks/cuda_check.sh``: what ran on the lent GPU, and how it compares.
 
-    python benchmarks/cuda_check_report.py RUNS_DIR [--out benchmarks/results]
+    python -m benchmarks cuda_check_report RUNS_DIR [--out benchmarks/results]
 
 RUNS_DIR is the unpacked ``runs.tgz`` of the device script (its run folders, logs,
 ``gpu.txt`` and ``pytest.txt``). Writes ``cuda_check.json`` and ``cuda_check.md``: the device,
@@ -12,32 +12,30 @@ of the same machine.
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
-from datetime import datetime, timezone
 from pathlib import Path
 
 import yaml
-from preset_runs import experiment_key
 
-from cyclekit.core.atomic import atomic_write_text
+from benchmarks.arguments import RESULTS, study_parser
+from benchmarks.preset_runs import experiment_key
+from benchmarks.results_table import stamp, write_result
 
-ROOT = Path(__file__).resolve().parents[1]
 SHOWN = ("target_acc", "target_acc_feature", "source_acc", "mi/scale", "mi/shape", "mi/pos_x",
          "mi/pos_y", "mi/orientation", "auc", "synthetic_auc")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = study_parser(__doc__)
     parser.add_argument("runs_dir", type=Path)
-    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
+    parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
     cpu_runs = _cpu_uda_runs(args.out / "uda.json")
     runs = [_run(folder, cpu_runs) for folder in sorted(args.runs_dir.iterdir())
             if (folder / "config.yaml").is_file()]
     result = {
-        "benchmark": "cuda_check", "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        **stamp("cuda_check"),
         "device": _device(args.runs_dir / "gpu.txt"),
         "script": "benchmarks/cuda_check.sh", "checkpoint_rule": "last (the step reached)",
         "split": "test",
@@ -49,9 +47,7 @@ def main() -> None:
         "tracking_fps": {device: _fps(args.runs_dir / f"track_run_{device}.log")
                          for device in ("cuda", "cpu")},
     }
-    args.out.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(args.out / "cuda_check.json", json.dumps(result, indent=2) + "\n")
-    atomic_write_text(args.out / "cuda_check.md", _markdown(result))
+    write_result(args.out, "cuda_check", result, _markdown(result))
 
 
 def _device(gpu_txt: Path) -> str:

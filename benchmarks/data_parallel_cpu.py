@@ -1,7 +1,7 @@
 """Data parallel or threads on a small CPU: ``--processes`` DDP processes of one thread each
 against one process of that many threads, the same preset and the same global batch.
 
-    python benchmarks/data_parallel_cpu.py PRESET [--set KEY=VALUE ...] [--processes 2]
+    python -m benchmarks data_parallel_cpu PRESET [--set KEY=VALUE ...] [--processes 2]
         [--steps 200] [--rounds 3] [--runs-dir DIR] --out DIR
 
 Each round trains the preset for ``--steps`` steps with ``cyclekit train`` both ways, in turn
@@ -17,21 +17,25 @@ are deleted once read. Writes ``data_parallel_cpu.{json,md}`` into ``--out``.
 
 from __future__ import annotations
 
-import argparse
 import json
 import shutil
 import statistics
-import subprocess
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
 import torch
-from preset_runs import describe_cpu
 
+from benchmarks.arguments import add_overrides, one_line_errors, study_parser
+from benchmarks.launch import interleaved, launch
+from benchmarks.results_table import (
+    cpu_cores,
+    report,
+    table,
+    utc_now,
+    whole_call,
+    write_result,
+)
 from cyclekit.config import load_config
-from cyclekit.core.atomic import atomic_write_text
-from cyclekit.errors import CyclekitError
 
 WAYS = ("threads", "data parallel")
 
@@ -46,40 +50,33 @@ def way_overrides(way: str, processes: int, batch_size: int) -> list[str]:
 
 def train_seconds(preset: Path, overrides: list[str], run_dir: Path) -> float:
     """Train one scratch run; its training wall time (s)."""
-    command = ["cyclekit", "train", str(preset), "--out", str(run_dir), "--no-progress",
-               *(item for override in overrides for item in ("--set", override))]
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        last_line = done.stderr.strip().splitlines()[-1:] or [f"exit status {done.returncode}"]
-        raise SystemExit(f"data_parallel_cpu: `{' '.join(command)}` failed: {last_line[0]}")
+    done = launch(["train", str(preset)], run_dir, overrides)
+    if done.failed:
+        last_line = done.last_error_line or f"exit status {done.returncode}"
+        raise SystemExit(f"data_parallel_cpu: `{' '.join(done.command)}` failed: {last_line}")
     seconds = json.loads((run_dir / "metrics.json").read_text())["train/wall_time_s"]
     shutil.rmtree(run_dir)
     return seconds
 
 
 def to_markdown(result: dict) -> str:
-    rows = result["ways"]
-    lines = [f"# Data parallel or threads on `{result['preset']}` ({result['date']})", "",
-             (f"Device: {result['device']}; torch {result['torch']}. Overrides for both: "
-              f"{', '.join(result['overrides']) or 'none'}. Global batch {result['batch_size']}, "
-              f"{result['steps']} steps a run, {result['rounds']} rounds, the two ways in turn; "
-              f"training wall time only (no start-up, no evaluation); median over rounds. Wall "
-              f"time of the whole call: {result['wall_s']:.0f} s."), "",
-             "| way | overrides | s / step (median) | min – max | ratio to threads |",
-             "|---|---|---|---|---|"]
-    for way in WAYS:
-        row = rows[way]
-        lines.append(f"| {way} | {', '.join(row['overrides'])} | {row['median_s']:.4f} | "
-                     f"{min(row['samples_s']):.4f} – {max(row['samples_s']):.4f} | "
-                     f"{row['ratio']:.2f} |")
-    return "\n".join(lines) + "\n"
+    protocol = (f"Device: {result['device']}; torch {result['torch']}. Overrides for both: "
+                f"{', '.join(result['overrides']) or 'none'}. Global batch "
+                f"{result['batch_size']}, {result['steps']} steps a run, {result['rounds']} "
+                f"rounds, the two ways in turn; training wall time only (no start-up, no "
+                f"evaluation); median over rounds. {whole_call(result)}")
+    rows = ([way, ", ".join(row["overrides"]), f"{row['median_s']:.4f}",
+             f"{min(row['samples_s']):.4f} – {max(row['samples_s']):.4f}", f"{row['ratio']:.2f}"]
+            for way, row in result["ways"].items())
+    return report(f"Data parallel or threads on `{result['preset']}`", result["date"], protocol,
+                  table(["way", "overrides", "s / step (median)", "min – max",
+                         "ratio to threads"], rows))
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = study_parser(__doc__)
     parser.add_argument("preset", type=Path)
-    parser.add_argument("--set", dest="overrides", action="append", default=[],
-                        metavar="KEY=VALUE", help="an override of both ways (repeatable)")
+    add_overrides(parser, "an override of both ways (repeatable)")
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--steps", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=3)
@@ -94,10 +91,8 @@ def main() -> None:
     # No evaluation or checkpoint inside the steps timed; one checkpoint at the end.
     common = [*args.overrides, f"train.steps={args.steps}", f"train.eval_every={args.steps}",
               f"train.sample_every={args.steps}", f"train.checkpoint_every={args.steps}"]
-    try:
+    with one_line_errors("data_parallel_cpu"):
         batch_size = load_config(args.preset, common).train.batch_size
-    except (CyclekitError, FileNotFoundError) as error:
-        raise SystemExit(f"data_parallel_cpu: {error}") from None
     if batch_size % args.processes:
         raise SystemExit(f"data_parallel_cpu: the batch of {batch_size} does not split into "
                          f"{args.processes} equal shares; pass --set train.batch_size=... a "
@@ -106,17 +101,20 @@ def main() -> None:
         raise SystemExit(f"data_parallel_cpu: {args.runs_dir} is not an empty folder; give a "
                          f"fresh --runs-dir (its runs are deleted once read)")
     overrides = {way: way_overrides(way, args.processes, batch_size) for way in WAYS}
-    samples = {way: [] for way in WAYS}
-    for round_index in range(args.rounds):
-        for way in WAYS:
-            run_dir = args.runs_dir / f"round_{round_index}_{way.replace(' ', '_')}"
-            seconds = train_seconds(args.preset, [*common, *overrides[way]], run_dir)
-            samples[way].append(seconds / args.steps)
-            print(f"round {round_index}: {way} {seconds / args.steps:.4f} s a step", flush=True)
+    rounds = {way: 0 for way in WAYS}
+
+    def seconds_per_step(way: str) -> float:
+        round_index, rounds[way] = rounds[way], rounds[way] + 1
+        run_dir = args.runs_dir / f"round_{round_index}_{way.replace(' ', '_')}"
+        seconds = train_seconds(args.preset, [*common, *overrides[way]], run_dir)
+        print(f"round {round_index}: {way} {seconds / args.steps:.4f} s a step", flush=True)
+        return seconds / args.steps
+
+    samples = interleaved({way: lambda way=way: seconds_per_step(way) for way in WAYS},
+                          args.rounds)
     threads_median = statistics.median(samples["threads"])
-    result = {"benchmark": "data_parallel_cpu",
-              "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-              "preset": str(args.preset), "device": describe_cpu(), "torch": torch.__version__,
+    result = {"benchmark": "data_parallel_cpu", "date": utc_now(),
+              "preset": str(args.preset), "device": cpu_cores(), "torch": torch.__version__,
               "overrides": args.overrides, "batch_size": batch_size, "processes": args.processes,
               "steps": args.steps, "rounds": args.rounds,
               "ways": {way: {"overrides": overrides[way], "samples_s": samples[way],
@@ -124,10 +122,7 @@ def main() -> None:
                              "ratio": statistics.median(samples[way]) / threads_median}
                        for way in WAYS},
               "wall_s": time.perf_counter() - started}
-    args.out.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(args.out / "data_parallel_cpu.json", json.dumps(result, indent=2) + "\n")
-    atomic_write_text(args.out / "data_parallel_cpu.md", to_markdown(result))
-    print(to_markdown(result))
+    write_result(args.out, "data_parallel_cpu", result, to_markdown(result), echo=True)
 
 
 if __name__ == "__main__":

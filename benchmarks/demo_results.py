@@ -1,6 +1,6 @@
 """Measure what ``cyclekit demo`` delivers: translation accuracy and wall time, over seeds.
 
-    python benchmarks/demo_results.py [--seeds 0 1 2] [--methods cyclegn cyclegan] [--out DIR]
+    python -m benchmarks demo_results [--seeds 0 1 2] [--methods cyclegn cyclegan] [--out DIR]
 
 Each run is the demo's own configuration (``cyclekit.demo.demo_config``) with another seed;
 checkpoint rule "last"; metrics on the test split (scikit-learn digits, fixed 80/20 split).
@@ -9,19 +9,14 @@ Writes ``benchmarks/results/demo.json`` and ``demo.md``.
 
 from __future__ import annotations
 
-import argparse
-import json
-import platform
-import statistics
 import tempfile
-import time
-from datetime import datetime, timezone
 from pathlib import Path
 
 import torch
 
-from cyclekit.core.atomic import atomic_write_text
-from cyclekit.core.trainer import train
+from benchmarks.arguments import add_overrides, add_seeds, study_parser
+from benchmarks.launch import train_timed
+from benchmarks.results_table import cpu_name, stamp, summarize_by, table, write_result
 from cyclekit.demo import demo_config
 
 METRICS = ("test/acc_x2y", "test/acc_y2x", "test/cycle_l1_x", "test/cycle_l1_y",
@@ -30,11 +25,11 @@ METRICS = ("test/acc_x2y", "test/acc_y2x", "test/cycle_l1_x", "test/cycle_l1_y",
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser = study_parser(__doc__)
+    add_seeds(parser)
     parser.add_argument("--methods", nargs="+", default=["cyclegn", "cyclegan"])
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
-    parser.add_argument("--set", dest="overrides", action="append", default=[])
+    add_overrides(parser)
     args = parser.parse_args()
 
     runs = []
@@ -42,42 +37,26 @@ def main() -> None:
         for method in args.methods:
             for seed in args.seeds:
                 config = demo_config(method, [*args.overrides, f"seed={seed}"])
-                started = time.perf_counter()
-                metrics = train(config, Path(scratch) / f"{method}-{seed}", progress=False)
+                metrics, seconds = train_timed(config, Path(scratch) / f"{method}-{seed}")
                 runs.append({"method": method, "strategy": config.strategy.name, "seed": seed,
-                             "run_wall_time_s": time.perf_counter() - started,
+                             "run_wall_time_s": seconds,
                              "config": config.to_dict(),
                              "metrics": {k: metrics[k] for k in METRICS if k in metrics}})
                 print(f"{method} seed {seed}: " + ", ".join(
                     f"{k}={v:.3f}" for k, v in runs[-1]["metrics"].items()), flush=True)
     result = {
-        "benchmark": "demo", "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "device": f"cpu ({platform.processor() or platform.machine()}, "
-                  f"{torch.get_num_threads()} threads)",
+        **stamp("demo"), "device": f"cpu ({cpu_name()}, {torch.get_num_threads()} threads)",
         "torch": torch.__version__, "data": "digits (sklearn 8x8) <-> digits_m, 32 px RGB",
         "checkpoint_rule": "last", "split": "test",
         "protocol": "translation accuracy: a DigitClassifier trained on the target domain's "
                     "training split labels the translated test images",
         "runs": runs, "summary": _summary(runs),
     }
-    args.out.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(args.out / "demo.json", json.dumps(result, indent=2) + "\n")
-    atomic_write_text(args.out / "demo.md", _markdown(result))
+    write_result(args.out, "demo", result, _markdown(result))
 
 
 def _summary(runs: list[dict]) -> dict:
-    summary = {}
-    for method in dict.fromkeys(run["method"] for run in runs):
-        chosen = [run for run in runs if run["method"] == method]
-        summary[method] = {}
-        for key in METRICS:
-            values = [run["metrics"][key] for run in chosen if key in run["metrics"]]
-            if values:
-                summary[method][key] = {
-                    "mean": statistics.fmean(values),
-                    "std": statistics.stdev(values) if len(values) > 1 else 0.0,
-                    "median": statistics.median(values), "n": len(values)}
-    return summary
+    return summarize_by(runs, "method", METRICS, lambda run, key: run["metrics"].get(key))
 
 
 def _markdown(result: dict) -> str:
@@ -87,14 +66,11 @@ def _markdown(result: dict) -> str:
              (f"Data: {result['data']}. Device: {result['device']}, torch {result['torch']}. "
               f"Checkpoint rule: {result['checkpoint_rule']}; metrics on the {result['split']} split."),
              f"Protocol: {result['protocol']}.", "",
-             "| method | strategy | seeds | " + " | ".join(k.split("/")[-1] for k in keys) + " |",
-             "|---|---|---|" + "---|" * len(keys)]
-    for method, stats in result["summary"].items():
-        strategy = next(r["strategy"] for r in result["runs"] if r["method"] == method)
-        seeds = next(iter(stats.values()))["n"]
-        cells = [f"{stats[k]['mean']:.3f} ± {stats[k]['std']:.3f}" if k in stats else "–"
-                 for k in keys]
-        lines.append(f"| {method} | {strategy} | {seeds} | " + " | ".join(cells) + " |")
+             *table(["method", "strategy", "seeds", *(k.split("/")[-1] for k in keys)],
+                    ([method, next(r["strategy"] for r in result["runs"] if r["method"] == method),
+                      next(iter(stats.values()))["n"],
+                      *(f"{stats[k]['mean']:.3f} ± {stats[k]['std']:.3f}" if k in stats else "–"
+                        for k in keys)] for method, stats in result["summary"].items()))]
     judges = {k: v for s in result["summary"].values() for k, v in s.items() if "judge" in k}
     lines += ["", "Judge accuracy on real test images (upper bound): " + ", ".join(
         f"{k.split('_acc_')[-1]} {v['mean']:.3f}" for k, v in judges.items()) + ".", ""]

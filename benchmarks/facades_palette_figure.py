@@ -1,6 +1,6 @@
 """Draw the CMP palette legend with one test facade: docs/figures/facades_palette.png.
 
-    python benchmarks/facades_palette_figure.py [--data-dir DIR] [--number 1]
+    python -m benchmarks facades_palette_figure [--data-dir DIR] [--number 1]
 
 Left: the 12 class colours derived from the training label maps (``CMP_PALETTE``). Right:
 test image ``--number``: the photo, its JPEG label map, and the ground-truth class map at
@@ -9,21 +9,19 @@ test image ``--number``: the photo, its JPEG label map, and the ground-truth cla
 
 from __future__ import annotations
 
-import argparse
-from pathlib import Path
-
 import matplotlib.pyplot as plt
 import torch
 
-from cyclekit.core.atomic import atomic_output
+from benchmarks.arguments import FIGURES, study_parser
+from cyclekit.atomic import atomic_output
 from cyclekit.data.facades import load_class_maps, load_facades
 from cyclekit.data.facades_palette import CMP_CLASSES, CMP_PALETTE, classes_to_colors
 
-OUT = Path(__file__).resolve().parents[1] / "docs" / "figures" / "facades_palette.png"
+OUT = FIGURES / "facades_palette.png"
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = study_parser(__doc__)
     parser.add_argument("--data-dir", default=None, help="default: env CYCLEKIT_DATA")
     parser.add_argument("--number", type=int, default=1, help="test image number (1..106)")
     args = parser.parse_args()

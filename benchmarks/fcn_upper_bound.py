@@ -1,8 +1,8 @@
 """Train the FCN-score segmenter of CMP facades once and measure its scores on real photos.
 
-    python benchmarks/fcn_upper_bound.py [--image-size 64] [--epochs 20] [--data-dir DIR]
+    python -m benchmarks fcn_upper_bound [--image-size 64] [--epochs 20] [--data-dir DIR]
 
-The U-Net of ``cyclekit.metrics.fcn_score`` is trained on the 400 real training photos (one
+The U-Net of ``cyclekit.translation.fcn_score`` is trained on the 400 real training photos (one
 thread), then scored on the real val photos (the folder that chose its training length) and
 the real test photos (the upper bound of labels -> photo, as the paper reports for real
 images). Also scored: the real label maps at the same resolution read by nearest palette
@@ -13,33 +13,32 @@ Writes ``benchmarks/results/fcn_upper_bound.json`` and ``.md``.
 
 from __future__ import annotations
 
-import argparse
 import json
-import platform
 import shutil
 import tempfile
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
 import torch
 
-from cyclekit.core.atomic import atomic_output, atomic_write_text
+from benchmarks.arguments import study_parser
+from benchmarks.results_table import cpu_name, stamp, write_result
+from cyclekit.atomic import atomic_output
 from cyclekit.data.cache import cache_dir
 from cyclekit.data.facades import load_class_maps, load_facades
 from cyclekit.data.facades_palette import CMP_CLASSES, colors_to_classes
 from cyclekit.data.transforms import to_model_images
-from cyclekit.metrics.fcn_score import (
+from cyclekit.translation.fcn_score import (
     SEGMENTER_EPOCHS,
     SEGMENTER_SEED,
     facades_segmenter,
     segment,
 )
-from cyclekit.metrics.segmentation import confusion_matrix, fcn_scores
+from cyclekit.translation.segmentation import confusion_matrix, fcn_scores
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = study_parser(__doc__)
     parser.add_argument("--image-size", type=int, default=64)
     parser.add_argument("--channels", type=int, default=3, choices=[1, 3])
     parser.add_argument("--epochs", type=int, default=SEGMENTER_EPOCHS)
@@ -74,20 +73,16 @@ def main() -> None:
                                          if "pixel_acc" in v}), flush=True)
 
     result = {
-        "benchmark": "fcn_upper_bound",
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "device": f"cpu ({platform.processor() or platform.machine()}, 1 thread, shared machine)",
+        **stamp("fcn_upper_bound"), "device": f"cpu ({cpu_name()}, 1 thread, shared machine)",
         "torch": torch.__version__,
         "data": f"CMP facades (pix2pix layout), {size} px, {channels} channel(s); trained on "
                 f"train/1..400, scored on val/1..100 and test/1..106",
-        "segmenter": f"UNet (cyclekit.nets.unet), {args.epochs} epochs, seed {SEGMENTER_SEED}",
+        "segmenter": f"UNet (cyclekit.translation.unet), {args.epochs} epochs, seed {SEGMENTER_SEED}",
         "train_wall_time_s": train_seconds,
         "cache_file": str(cached),
         "scores": splits,
     }
-    args.out.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(args.out / "fcn_upper_bound.json", json.dumps(result, indent=2) + "\n")
-    atomic_write_text(args.out / "fcn_upper_bound.md", _markdown(result))
+    write_result(args.out, "fcn_upper_bound", result, _markdown(result))
 
 
 def _scores(truth: torch.Tensor, predicted: torch.Tensor) -> dict:

@@ -1,6 +1,6 @@
 """Do MNIST -> MNIST-M runs hold up on MNIST-M images built by another recipe?
 
-    python benchmarks/mnistm_recipes.py [--runs-dir runs/benchmarks/uda] [--work runs/mnistm_recipes]
+    python -m benchmarks mnistm_recipes [--runs-dir runs/benchmarks/uda] [--work runs/mnistm_recipes]
         [--stem mnistm_recipes]
 
 Issue 4 asks that an adapted MNIST -> MNIST-M model generalise to MNIST-M images it has never
@@ -28,27 +28,24 @@ recorded, each with the date it was measured. Writes ``benchmarks/results/<stem>
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
-import platform
 import statistics
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
 import torch
 from PIL import Image
 
-from cyclekit.core.atomic import atomic_write_text
+from benchmarks import ROOT
+from benchmarks.arguments import RESULTS, default_data, study_parser
+from benchmarks.results_table import cpu_name, utc_now, write_result
+from cyclekit.adaptation.predict import predict
 from cyclekit.data.blend import blend, plan_crops
 from cyclekit.data.bsds500 import load_photos
 from cyclekit.data.idx import load_idx_split
 from cyclekit.data.mnistm import load_blended
-from cyclekit.predict import predict
 
-ROOT = Path(__file__).resolve().parents[1]
 TASK = "mnist_mnistm"
 ROWS = ("source_only", "dann", "cdlm", "dirt_t", "target_only")
 RECIPES = {
@@ -157,13 +154,12 @@ def markdown(result: dict) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    default_data = os.environ.get("CYCLEKIT_DATA") or ROOT.parent / "shared" / "data"
-    parser.add_argument("--data", type=Path, default=Path(default_data))
+    parser = study_parser(__doc__)
+    parser.add_argument("--data", type=Path, default=default_data())
     parser.add_argument("--runs-dir", type=Path, default=ROOT / "runs" / "benchmarks" / "uda")
     parser.add_argument("--work", type=Path, default=ROOT / "runs" / "mnistm_recipes",
                         help="where the PNG test sets and prediction CSVs go (ignored by git)")
-    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
+    parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--stem", default="mnistm_recipes", help="name of the result files")
     args = parser.parse_args()
     torch.set_num_threads(1)
@@ -172,8 +168,8 @@ def main() -> None:
     scored = score_runs(args.runs_dir, recipes, args.work)
     if not scored:
         raise SystemExit(f"no finished {TASK} runs under {args.runs_dir / TASK}; run "
-                         f"benchmarks/uda_results.py --tasks {TASK} first")
-    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+                         f"`python -m benchmarks uda_results --tasks {TASK}` first")
+    now = utc_now()
     earlier = args.out / f"{args.stem}.json"
     if earlier.is_file():
         recorded = json.loads(earlier.read_text())
@@ -182,15 +178,13 @@ def main() -> None:
         earlier_runs = []
     scored = merge_runs(earlier_runs, [{"measured": now, **run} for run in scored])
     result = {"benchmark": "mnistm_recipes", "task": TASK, "date": now,
-              "device": f"cpu ({platform.processor() or platform.machine()}, 1 thread)",
+              "device": f"cpu ({cpu_name()}, 1 thread)",
               "torch": torch.__version__, "runs_dir": str(args.runs_dir.relative_to(ROOT))
               if args.runs_dir.is_relative_to(ROOT) else str(args.runs_dir),
               "recipes": RECIPES, "binarised_seed": BINARISED_SEED,
               "wall_time_s": time.perf_counter() - started, "runs": scored,
               "summary": summarise(scored)}
-    args.out.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(args.out / f"{args.stem}.json", json.dumps(result, indent=2) + "\n")
-    atomic_write_text(args.out / f"{args.stem}.md", markdown(result))
+    write_result(args.out, args.stem, result, markdown(result))
 
 
 if __name__ == "__main__":

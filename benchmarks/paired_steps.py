@@ -10,26 +10,24 @@ both, and the median seconds per step over ``--rounds`` rounds after ``--warmup`
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
-from datetime import datetime, timezone
 from pathlib import Path
 
 import torch
-from uda_step_cost import Stepper
 
-from cyclekit.core.atomic import atomic_write_text
+from benchmarks.arguments import add_overrides, one_line_errors, study_parser
+from benchmarks.results_table import report, stamp, table, whole_call, write_result
+from benchmarks.uda_step_cost import Stepper
 
 # A variant: its stepper, and the context it steps in (nullcontext for the code as it is).
 Variant = tuple[Stepper, Callable[[], AbstractContextManager]]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--set", dest="overrides", action="append", default=[],
-                        metavar="KEY=VALUE", help="an override of every build (repeatable)")
+    add_overrides(parser, "an override of every build (repeatable)")
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--steps", type=int, default=4)
@@ -72,18 +70,39 @@ def describe_protocol(result: dict, kind: str) -> str:
     return (f"torch {result['torch']}; overrides {', '.join(result['overrides']) or 'none'}. "
             f"Weights compared after {result['check_steps']} {kind} steps from one seed; then "
             f"{result['rounds']} rounds of {result['steps']} steps per variant, interleaved, "
-            f"after {result['warmup']} uncounted rounds; median over rounds. Wall time of the "
-            f"whole call: {result['wall_s']:.0f} s.")
+            f"after {result['warmup']} uncounted rounds; median over rounds. "
+            f"{whole_call(result)}")
 
 
-def write_result(name: str, rows: list[dict], args: argparse.Namespace, started: float,
-                 to_markdown: Callable[[dict], str]) -> None:
-    """``NAME.{json,md}`` in ``args.out``, with the settings of the comparison."""
-    result = {"benchmark": name, "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-              "torch": torch.__version__, "overrides": args.overrides,
+def comparison_markdown(result: dict, title: str, kind: str, leading: dict[str, Callable],
+                        baseline: tuple[str, str], changed: tuple[str, str]) -> str:
+    """The report of a comparison: ``title``, how it was measured (``kind``: of which steps)
+    and a table, one line per row of the result: the ``leading`` columns (header: the row's
+    cell), how far the weights differ, seconds per step of the ``baseline`` and of the
+    ``changed`` variant (each: its name in the result, its label) and their ratio."""
+    header = [*leading, "weights differ by", f"s / step, {baseline[1]}",
+              f"s / step, {changed[1]}", "ratio"]
+    rows = ([*(cell(row) for cell in leading.values()),
+             f"{row['max_weight_difference_after_check']:.1e}",
+             f"{row['median_s'][baseline[0]]:.4f}", f"{row['median_s'][changed[0]]:.4f}",
+             f"{row['ratio']:.3f}"] for row in result["rows"])
+    return report(title, result["date"], describe_protocol(result, kind), table(header, rows))
+
+
+def run_comparison(name: str, doc: str, items: str, measure: Callable[..., dict],
+                   to_markdown: Callable[[dict], str]) -> None:
+    """A comparison's main: the positional ``items`` (paths) and the options above;
+    ``measure(item, overrides, threads, args)`` for every item and thread count, written as
+    ``NAME.{json,md}`` into ``--out`` with the settings of the comparison."""
+    parser = study_parser(doc)
+    parser.add_argument(items, type=Path, nargs="+")
+    add_arguments(parser)
+    args = parser.parse_args()
+    started = time.perf_counter()
+    with one_line_errors(name):
+        rows = [measure(item, args.overrides, threads, args)
+                for item in getattr(args, items) for threads in args.threads]
+    result = {**stamp(name), "torch": torch.__version__, "overrides": args.overrides,
               "check_steps": args.check_steps, "rounds": args.rounds, "steps": args.steps,
               "warmup": args.warmup, "wall_s": time.perf_counter() - started, "rows": rows}
-    args.out.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(args.out / f"{name}.json", json.dumps(result, indent=2) + "\n")
-    atomic_write_text(args.out / f"{name}.md", to_markdown(result))
-    print(to_markdown(result))
+    write_result(args.out, name, result, to_markdown(result), echo=True)

@@ -1,54 +1,25 @@
-"""Shared by the table benchmarks: train shipped presets as resumable runs, collect, summarise.
+"""Shared by the table benchmarks: where preset runs live, which are stale, collect, summarise.
 
 A run lives in ``<runs_dir>/<group>/<row>/seed<k>``. It is trained by ``cyclekit train`` in a
-subprocess; a finished run (``metrics.json`` present) is not run again and a stopped one is
-resumed, so a table can be built over several sessions or machines.
+subprocess (``benchmarks.launch.run_preset``); a finished run (``metrics.json`` present) is not
+run again and a stopped one is resumed, so a table can be built over several sessions or
+machines.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import platform
 import statistics
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import torch
 
+from benchmarks.launch import WALL_TIME
+from benchmarks.results_table import cpu_cores
+
 
 def run_dir(runs_dir: Path, group: str, row: str, seed: int) -> Path:
     return runs_dir / group / row / f"seed{seed}"
-
-
-def run_preset(preset: Path, out: Path, seed: int, overrides: list[str]) -> str:
-    """Train one preset for one seed unless it is finished; resume it when it was stopped."""
-    return run_resumable(["train", str(preset), "--set", f"seed={seed}"], out, overrides)
-
-
-def run_resumable(arguments: list[str], out: Path, overrides: list[str]) -> str:
-    """``cyclekit <arguments> --out out`` in a subprocess unless ``out`` holds a finished run,
-    with ``--resume`` when it holds a stopped one; its wall time goes to
-    ``benchmark_wall_time_s.txt``. Returns a line for the log."""
-    name = f"{out.parent.parent.name}/{out.parent.name}/{out.name}"
-    if (out / "metrics.json").is_file():
-        return f"{name}: finished earlier"
-    command = [sys.executable, "-m", "cyclekit.cli", *arguments, "--out", str(out),
-               "--no-progress"]
-    for item in overrides:
-        command += ["--set", item]
-    if (out / "checkpoints").is_dir():
-        command.append("--resume")
-    started = time.perf_counter()
-    completed = subprocess.run(command, capture_output=True, text=True, check=False)
-    seconds = time.perf_counter() - started
-    if completed.returncode != 0:
-        last = completed.stderr.strip().splitlines()[-1] if completed.stderr.strip() else ""
-        return f"{name}: FAILED after {seconds:.0f} s: {last}"
-    (out / "benchmark_wall_time_s.txt").write_text(f"{seconds:.1f}\n")
-    return f"{name}: done in {seconds:.0f} s"
 
 
 def matches_preset(preset: Path, seed: int, config: dict, overrides: list[str]) -> bool:
@@ -101,7 +72,7 @@ def read_run(out: Path) -> dict | None:
         return None
     metrics = json.loads((out / "metrics.json").read_text())
     config = yaml.safe_load((out / "config.yaml").read_text())
-    wall = out / "benchmark_wall_time_s.txt"
+    wall = out / WALL_TIME
     return {"method": config["method"], "strategy": config["strategy"]["name"], "config": config,
             "checkpoint_rule": metrics.get("eval/checkpoint_rule"),
             "run_wall_time_s": float(wall.read_text()) if wall.is_file() else None,
@@ -131,12 +102,6 @@ def summarize(runs: list[dict], group_key: str) -> dict:
     return grouped
 
 
-def describe_cpu() -> str:
-    """This CPU: its name, cores and the vector instructions PyTorch dispatches to."""
-    return (f"cpu ({platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-            f"{torch.backends.cpu.get_cpu_capability()})")
-
-
 def describe_device(overrides: list[str], parallel: int) -> str:
     """Where the runs trained: the accelerator named in the overrides (CPU by default; a CPU
     with the vector instructions PyTorch dispatches to, e.g. AVX2 or AVX512)."""
@@ -145,7 +110,7 @@ def describe_device(overrides: list[str], parallel: int) -> str:
     if accelerator in ("cuda", "gpu") and torch.cuda.is_available():
         where = f"cuda ({torch.cuda.get_device_name(0)})"
     else:
-        where = describe_cpu()
+        where = cpu_cores()
     threads = next((item.split("=", 1)[1] for item in overrides
                     if item.startswith("train.num_threads=")), "1")
     per_run = "one thread" if threads == "1" else f"{threads} threads"

@@ -1,6 +1,6 @@
 """Seed 001's MNIST table: SJMVI (KL and GAN bounds), VAE and AVB with a 2-D banana prior.
 
-    python benchmarks/sjmvi_results.py --data-dir /work/shared/data [--seeds 0 1 2]
+    python -m benchmarks sjmvi_results --data-dir /work/shared/data [--seeds 0 1 2]
         [--presets sjmvi_kl_mnist sjmvi_gan_mnist vae_mnist avb_mnist] [--set key=value ...]
 
 Each run trains a preset of ``configs/`` with another seed (one thread, checkpoint rule
@@ -12,23 +12,20 @@ seed, the poster's figures ``docs/figures/sjmvi_*.png``. Run directories go to `
 
 from __future__ import annotations
 
-import argparse
-import json
-import platform
 import statistics
-import time
-from datetime import datetime, timezone
 from pathlib import Path
 
 import torch
 
+import cyclekit.latent.evaluation as ilvm_eval
+from benchmarks import ROOT
+from benchmarks.arguments import FIGURES, RESULTS, add_overrides, add_seeds, study_parser
+from benchmarks.launch import train_timed
+from benchmarks.results_table import cpu_name, summarize_by, utc_now, write_result
 from cyclekit.config import load_config
-from cyclekit.core.atomic import atomic_write_text
-from cyclekit.core.checkpoint import latest_checkpoint, load_checkpoint
-from cyclekit.core.trainer import build_method, train
-from cyclekit.methods import ilvm_eval
+from cyclekit.engine.checkpoint import latest_checkpoint, load_checkpoint
+from cyclekit.engine.loading import build_method
 
-ROOT = Path(__file__).resolve().parent.parent
 PRESETS = ("sjmvi_kl_mnist", "sjmvi_gan_mnist", "vae_mnist", "avb_mnist")
 METRICS = ("test/mse_z", "test/mse_x", "train/wall_time_s", "eval/wall_time_s")
 # The poster's table (seed 001): MSE z, MSE x.
@@ -41,30 +38,29 @@ PROTOCOL = ("MSE x: per-pixel mean squared error on the [0, 1] pixel scale betwe
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = study_parser(__doc__)
     parser.add_argument("--data-dir", required=True)
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    add_seeds(parser)
     parser.add_argument("--presets", nargs="+", default=list(PRESETS))
-    parser.add_argument("--set", dest="overrides", action="append", default=[])
-    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
-    parser.add_argument("--figures", type=Path, default=ROOT / "docs" / "figures")
+    add_overrides(parser)
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--figures", type=Path, default=FIGURES)
     parser.add_argument("--runs", type=Path, default=ROOT / "runs" / "sjmvi_benchmark")
     args = parser.parse_args()
 
     runs: list[dict] = []
-    started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    started_at = utc_now()
     for seed in args.seeds:  # seeds outermost: a cut-short benchmark still covers every method
         for preset in args.presets:
             config = load_config(ROOT / "configs" / f"{preset}.yaml",
                                  [f"data.data_dir={args.data_dir}", f"seed={seed}",
                                   *args.overrides])
             run_dir = args.runs / f"{preset}-seed{seed}"
-            started = time.perf_counter()
-            metrics = train(config, run_dir, progress=False)
+            metrics, seconds = train_timed(config, run_dir)
             runs.append({"preset": preset, "method": config.method,
                          "bound": getattr(config.model, "bound", None),
                          "strategy": config.strategy.name, "seed": seed,
-                         "run_wall_time_s": time.perf_counter() - started,
+                         "run_wall_time_s": seconds,
                          "config": config.to_dict(),
                          "metrics": {k: metrics[k] for k in METRICS if k in metrics}})
             print(f"{preset} seed {seed}: " + ", ".join(
@@ -87,8 +83,8 @@ def save_figures(config, run_dir: Path, preset: str, figures: Path) -> None:
 def write_results(args, runs: list[dict], started_at: str) -> None:
     result = {
         "benchmark": "sjmvi", "started": started_at,
-        "written": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "device": f"cpu ({platform.processor() or platform.machine()}), 1 thread per run, "
+        "written": utc_now(),
+        "device": f"cpu ({cpu_name()}), 1 thread per run, "
                   f"CPU shared with other jobs",
         "torch": torch.__version__,
         "data": "MNIST 28x28 grayscale (60 000 train - 1 000 validation, 10 000 test), banana "
@@ -98,24 +94,18 @@ def write_results(args, runs: list[dict], started_at: str) -> None:
                                          for k, v in POSTER.items()},
         "runs": runs, "summary": summary(runs),
     }
-    args.out.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(args.out / "sjmvi.json", json.dumps(result, indent=2) + "\n")
-    atomic_write_text(args.out / "sjmvi.md", markdown(result))
+    write_result(args.out, "sjmvi", result, markdown(result))
 
 
 def summary(runs: list[dict]) -> dict:
-    table = {}
-    for preset in dict.fromkeys(run["preset"] for run in runs):
-        chosen = [run for run in runs if run["preset"] == preset]
-        table[preset] = {}
-        for key in (*METRICS, "run_wall_time_s"):
-            values = [run["metrics"].get(key, run.get(key)) for run in chosen]
-            values = [v for v in values if v is not None]
-            if values:
-                table[preset][key] = {"mean": statistics.fmean(values),
-                                      "std": statistics.stdev(values) if len(values) > 1 else 0.0,
-                                      "max": max(values), "n": len(values)}
-    return table
+    return summarize_by(runs, "preset", (*METRICS, "run_wall_time_s"),
+                        lambda run, key: run["metrics"].get(key, run.get(key)), _mean_std_max)
+
+
+def _mean_std_max(values: list[float]) -> dict:
+    return {"mean": statistics.fmean(values),
+            "std": statistics.stdev(values) if len(values) > 1 else 0.0,
+            "max": max(values), "n": len(values)}
 
 
 TABLE_HEAD = ("| preset | method | bound | seeds | MSE z | MSE x | poster MSE z | poster MSE x | "

@@ -1,7 +1,7 @@
 """What filtering SSIM in chunks saves over one torchmetrics call on the whole batch, and that
 the mean is the same.
 
-    python benchmarks/ssim_chunks.py [--images 10000] [--size 28] [--channels 3]
+    python -m benchmarks ssim_chunks [--images 10000] [--size 28] [--channels 3]
         [--threads 1 2] [--repeats 5] --out DIR
 
 ``cyclekit.metrics.ssim`` scores a batch ``SSIM_CHUNK`` images at a time (each image's SSIM
@@ -14,21 +14,24 @@ Writes ``ssim_chunks.{json,md}`` into ``--out``.
 
 from __future__ import annotations
 
-import argparse
-import json
-import os
-import platform
 import statistics
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
 import torch
 from torchmetrics.functional.image import structural_similarity_index_measure
 
-from cyclekit.core.atomic import atomic_write_text
-from cyclekit.metrics import ssim
-from cyclekit.metrics.image_quality import SSIM_CHUNK
+from benchmarks.arguments import study_parser
+from benchmarks.launch import interleaved
+from benchmarks.results_table import (
+    cpu_cores,
+    report,
+    stamp,
+    table,
+    whole_call,
+    write_result,
+)
+from cyclekit.metrics.image_quality import SSIM_CHUNK, ssim
 
 WHOLE, CHUNKED = "one call", f"chunks of {SSIM_CHUNK}"
 
@@ -45,12 +48,16 @@ def measure(threads: int, args) -> dict:
     a = torch.rand(shape, generator=generator) * 2 - 1
     b = (a + 0.5 * torch.randn(shape, generator=generator)).clamp(-1, 1)
     scorers = {WHOLE: whole_batch_ssim, CHUNKED: ssim}
-    times, values = {name: [] for name in scorers}, {name: [] for name in scorers}
-    for _ in range(args.repeats):
-        for name, score in scorers.items():
+    values = {name: [] for name in scorers}
+
+    def timer(name: str):
+        def seconds() -> float:
             started = time.perf_counter()
-            values[name].append(score(a, b))
-            times[name].append(time.perf_counter() - started)
+            values[name].append(scorers[name](a, b))
+            return time.perf_counter() - started
+        return seconds
+
+    times = interleaved({name: timer(name) for name in scorers}, args.repeats)
     medians = {name: statistics.median(samples) for name, samples in times.items()}
     difference = max(abs(x - y) for x, y in zip(values[WHOLE], values[CHUNKED]))
     return {"threads": threads, "median_s": medians, "samples_s": times,
@@ -59,22 +66,20 @@ def measure(threads: int, args) -> dict:
 
 
 def to_markdown(result: dict) -> str:
-    lines = [f"# SSIM in chunks against one call ({result['date']})", "",
-             (f"{result['images']} random pairs of {result['channels']} x {result['size']} x "
-              f"{result['size']}; torch {result['torch']}, torchmetrics' Gaussian 11 x 11 SSIM; "
-              f"{result['device']}; {result['repeats']} repeats each, in turn, median. Wall "
-              f"time of the whole call: {result['wall_s']:.0f} s."), "",
-             f"| threads | s, {WHOLE} | s, {CHUNKED} | ratio | means differ by |",
-             "|---|---|---|---|---|"]
-    for row in result["rows"]:
-        medians = row["median_s"]
-        lines.append(f"| {row['threads']} | {medians[WHOLE]:.2f} | {medians[CHUNKED]:.2f} | "
-                     f"{row['ratio']:.3f} | {row['max_mean_difference']:.1e} |")
-    return "\n".join(lines) + "\n"
+    protocol = (f"{result['images']} random pairs of {result['channels']} x {result['size']} x "
+                f"{result['size']}; torch {result['torch']}, torchmetrics' Gaussian 11 x 11 "
+                f"SSIM; {result['device']}; {result['repeats']} repeats each, in turn, median. "
+                f"{whole_call(result)}")
+    rows = ([row["threads"], f"{row['median_s'][WHOLE]:.2f}", f"{row['median_s'][CHUNKED]:.2f}",
+             f"{row['ratio']:.3f}", f"{row['max_mean_difference']:.1e}"]
+            for row in result["rows"])
+    return report("SSIM in chunks against one call", result["date"], protocol,
+                  table(["threads", f"s, {WHOLE}", f"s, {CHUNKED}", "ratio", "means differ by"],
+                        rows))
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = study_parser(__doc__)
     parser.add_argument("--images", type=int, default=10000)
     parser.add_argument("--size", type=int, default=28)
     parser.add_argument("--channels", type=int, default=3)
@@ -87,18 +92,11 @@ def main() -> None:
                          "positive and --size at least 11 (SSIM's window)")
     started = time.perf_counter()
     rows = [measure(threads, args) for threads in args.threads]
-    result = {"benchmark": "ssim_chunks",
-              "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-              "torch": torch.__version__,
-              "device": (f"cpu ({platform.machine()}, {os.cpu_count()} cores, "
-                         f"{torch.backends.cpu.get_cpu_capability()})"),
+    result = {**stamp("ssim_chunks"), "torch": torch.__version__, "device": cpu_cores(),
               "images": args.images, "size": args.size, "channels": args.channels,
               "repeats": args.repeats, "chunk": SSIM_CHUNK,
               "wall_s": time.perf_counter() - started, "rows": rows}
-    args.out.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(args.out / "ssim_chunks.json", json.dumps(result, indent=2) + "\n")
-    atomic_write_text(args.out / "ssim_chunks.md", to_markdown(result))
-    print(to_markdown(result))
+    write_result(args.out, "ssim_chunks", result, to_markdown(result), echo=True)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Training-step throughput of CycleGAN and CycleGN: cyclekit's step against a plain loop.
 
-    python benchmarks/throughput.py [--sizes 32 64] [--reps 5] [--quick] [--out DIR]
+    python -m benchmarks throughput [--sizes 32 64] [--reps 5] [--quick] [--out DIR]
 
 For each method and image size the script times, on the same synthetic uint8 images and the
 same machine, interleaved (A B C A B C ...):
@@ -26,16 +26,13 @@ Writes ``throughput.json`` and ``throughput.md`` (generated from the JSON) into 
 
 from __future__ import annotations
 
-import argparse
 import itertools
-import json
 import os
 import platform
 import random
 import statistics
 import tempfile
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
@@ -44,19 +41,22 @@ import torch.nn.functional as F
 from torch.utils.data import DataLoader, Dataset
 from torch.utils.flop_counter import FlopCounterMode
 
+from benchmarks.arguments import study_parser
+from benchmarks.results_table import utc_now, write_result
 from cyclekit.config import build_config
-from cyclekit.core.atomic import atomic_write_text
-from cyclekit.core.players import Players
-from cyclekit.core.strategy import build_strategy
-from cyclekit.core.trainer import build_method, lr_factor, make_fabric
-from cyclekit.data import UnpairedBatcher
+from cyclekit.cyclic.strategies import build_strategy
 from cyclekit.data.transforms import to_model_images
-from cyclekit.nets import (
+from cyclekit.data.unpaired import UnpairedBatcher
+from cyclekit.engine.loading import build_method
+from cyclekit.engine.players import Players
+from cyclekit.engine.schedules import lr_factor
+from cyclekit.engine.trainer import make_fabric
+from cyclekit.nets.init import init_weights
+from cyclekit.translation.patch_discriminator import (
     PatchDiscriminator,
-    ResnetGenerator,
-    init_weights,
     n_layers_for_image_size,
 )
+from cyclekit.translation.resnet_generator import ResnetGenerator
 
 FULL_MODEL = {"generator_channels": 64, "generator_blocks": 6, "discriminator_channels": 64}
 QUICK_MODEL = {"generator_channels": 8, "generator_blocks": 1, "discriminator_channels": 8}
@@ -495,7 +495,7 @@ def _log(message: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = study_parser(__doc__)
     parser.add_argument("--sizes", type=int, nargs="+", default=None, help="image sizes (default 32 64)")
     parser.add_argument("--methods", nargs="+", default=list(METHODS), choices=list(METHODS))
     parser.add_argument("--reps", type=int, default=None, help="timed repetitions (default 5)")
@@ -548,7 +548,7 @@ def main(argv: list[str] | None = None) -> dict:
     peak_after = matmul_peak()
     result = {
         "benchmark": "throughput",
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "date": utc_now(),
         "wall_time_s": round(time.perf_counter() - started, 1),
         "torch": torch.__version__, "threads": torch.get_num_threads(), "cpu_model": cpu_model(),
         "device": "cpu", "quick": args.quick, "batch_size": args.batch_size,
@@ -564,9 +564,7 @@ def main(argv: list[str] | None = None) -> dict:
         "results": rows,
         "best_variants": best_variants(rows),
     }
-    args.out.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(args.out / "throughput.json", json.dumps(result, indent=2) + "\n")
-    atomic_write_text(args.out / "throughput.md", markdown(result))
+    write_result(args.out, "throughput", result, markdown(result))
     _log(f"wrote {args.out / 'throughput.json'} and throughput.md in {result['wall_time_s']:.0f} s")
     return result
 

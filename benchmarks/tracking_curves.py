@@ -2,7 +2,7 @@
 one-pass on the real sequences and on the held-out synthetic clips, to see when (and whether)
 the seed's ordering CycleTrack-EM > CycleTrack > untrained holds.
 
-    python benchmarks/tracking_curves.py [--data DIR] [--seeds 0 1 2] [--every 250]
+    python -m benchmarks tracking_curves [--data DIR] [--seeds 0 1 2] [--every 250]
         [--parallel 2] [--train-runs runs/benchmarks/tracking_curves] [--no-train]
 
 The runs are the shipped presets ``configs/tracking/cycletrack{,_em}.yaml`` with one change:
@@ -21,18 +21,18 @@ torch thread. Writes ``benchmarks/results/tracking_curves.{json,md}`` and
 
 from __future__ import annotations
 
-import argparse
 import json
-import platform
 import statistics
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
 import torch
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from tracking_results import (
+
+from benchmarks.arguments import RUNS, add_parallel, study_parser
+from benchmarks.results_table import cpu_name, save_figure, stamp, write_result
+from benchmarks.tracking_results import (
     CYCLETRACK,
     OTB,
     REPO,
@@ -42,13 +42,11 @@ from tracking_results import (
     tre_summary,
     untrained_factory,
 )
-
 from cyclekit.config import load_config
-from cyclekit.core.atomic import atomic_output, atomic_write_text
-from cyclekit.core.checkpoint import step_checkpoints
-from cyclekit.core.trainer import load_trained_method
-from cyclekit.data.tracking import discover_sequences
-from cyclekit.methods.cycletrack_eval import evaluate_clips, load_tracking_data
+from cyclekit.engine.checkpoint import step_checkpoints
+from cyclekit.engine.loading import load_trained_method
+from cyclekit.tracking.cycletrack_evaluation import evaluate_clips, load_tracking_data
+from cyclekit.tracking.sequences.discover import discover_sequences
 
 
 def checkpoint_factory(run_dir: Path, checkpoint: Path):
@@ -115,16 +113,15 @@ def aggregate(runs: dict[int, list[dict]]) -> list[dict]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = study_parser(__doc__)
     add_common_arguments(parser)
     parser.add_argument("--every", type=int, default=250, help="steps between checkpoints")
-    parser.add_argument("--train-runs", type=Path,
-                        default=REPO / "runs" / "benchmarks" / "tracking_curves")
+    parser.add_argument("--train-runs", type=Path, default=RUNS / "tracking_curves")
     parser.add_argument("--boxes", type=Path, default=REPO / "runs" / "tracking_curves",
                         help="where tracker boxes are written (ignored by git)")
     parser.add_argument("--no-train", action="store_true",
                         help="score only the runs (and checkpoints) that exist")
-    parser.add_argument("--parallel", type=int, default=2)
+    add_parallel(parser, None)
     parser.add_argument("--tre-steps", type=int, nargs="*", default=[0, 500, 1500],
                         help="steps also scored by TRE (20 starts per sequence; ~2.5 min a "
                              "tracker on one thread)")
@@ -158,9 +155,7 @@ def main() -> None:
     if not methods:
         parser.error(f"no finished run under '{args.train_runs}'; train first (drop --no-train)")
     result = {
-        "benchmark": "tracking_curves",
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "device": f"cpu ({platform.processor() or platform.machine()}, 1 torch thread)",
+        **stamp("tracking_curves"), "device": f"cpu ({cpu_name()}, 1 torch thread)",
         "torch": torch.__version__, "protocol": args.protocol, "seeds": args.seeds,
         "overrides": list(overrides), "tre_steps": args.tre_steps, "checkpoint_rule": "last (every checkpoint shown; none selected)",
         "data": {"real": [s.name for s in sequences],
@@ -170,9 +165,7 @@ def main() -> None:
     }
     figure = _figure(methods, REPO / "docs" / "figures" / "tracking_curves.png")
     result["figure"] = str(figure.relative_to(REPO))
-    args.out.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(args.out / "tracking_curves.json", json.dumps(result, indent=2) + "\n")
-    atomic_write_text(args.out / "tracking_curves.md", _markdown(result))
+    write_result(args.out, "tracking_curves", result, _markdown(result))
 
 
 def _cell(row: dict, key: str) -> str:
@@ -245,9 +238,7 @@ def _figure(methods: dict, path: Path) -> Path:
         axis.grid(alpha=0.3)
     axes[0].legend()
     figure.tight_layout()
-    with atomic_output(path) as tmp:
-        figure.savefig(tmp, format="png", dpi=110)
-    return path
+    return save_figure(figure, path, dpi=110)
 
 
 if __name__ == "__main__":

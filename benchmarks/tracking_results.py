@@ -2,7 +2,7 @@
 published UDT boxes, the NCC baseline, CycleTrack and CycleTrack-EM (3 seeds each) and their
 untrained network.
 
-    python benchmarks/tracking_results.py [--data DIR] [--protocol pysot_otb] [--out DIR]
+    python -m benchmarks tracking_results [--data DIR] [--protocol pysot_otb] [--out DIR]
         [--seeds 0 1 2] [--parallel 2] [--train-runs runs/benchmarks/tracking] [--no-train]
         [--tre]
 
@@ -16,7 +16,7 @@ a stopped one is resumed, and its boxes are not recomputed once written, so the 
 built over several sessions (``--no-train`` scores only the runs that exist). Trackers run
 with one torch thread; fps counts the time inside ``init`` / ``update`` (decoding excluded), and
 ``fps_with_decoding`` the whole loop. ``--tre`` adds temporal robustness (OTB's TRE, 20
-starts per sequence; ``cyclekit.track.temporal_robustness``) for every tracker run here.
+starts per sequence; ``cyclekit.tracking.temporal_robustness``) for every tracker run here.
 Writes ``benchmarks/results/tracking.{json,md}`` and the frame strip
 ``docs/figures/tracking_<sequence>.png``.
 """
@@ -25,31 +25,29 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import statistics
-import subprocess
-import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
 from pathlib import Path
 
 import torch
 
+from benchmarks import ROOT as REPO
+from benchmarks.arguments import RESULTS, RUNS, add_parallel, add_seeds, default_data, study_parser
+from benchmarks.launch import run_all, run_resumable
+from benchmarks.results_table import cpu_name, stamp, write_json, write_result
 from cyclekit.config import load_config
-from cyclekit.core.atomic import atomic_write_text
-from cyclekit.core.trainer import build_method
-from cyclekit.data.tracking import Sequence, discover_sequences, read_box_lines
-from cyclekit.metrics.tracking import evaluate_sequences
-from cyclekit.metrics.tracking_protocols import get_protocol
-from cyclekit.track.evaluate import load_results
-from cyclekit.track.runner import run_tracker
-from cyclekit.track.temporal_robustness import evaluate_tre
-from cyclekit.track.trackers import BASELINES, tracker_factory
-from cyclekit.viz.tracking import save_frame_strip
+from cyclekit.engine.loading import build_method
+from cyclekit.tracking.evaluate import load_results
+from cyclekit.tracking.figures import save_frame_strip
+from cyclekit.tracking.protocols import get_protocol
+from cyclekit.tracking.runner import run_tracker
+from cyclekit.tracking.sequences.box_text import read_box_lines
+from cyclekit.tracking.sequences.discover import discover_sequences
+from cyclekit.tracking.sequences.sequence import Sequence
+from cyclekit.tracking.success_precision import evaluate_sequences
+from cyclekit.tracking.temporal_robustness import evaluate_tre
+from cyclekit.tracking.trackers import BASELINES, tracker_factory
 
-REPO = Path(__file__).resolve().parents[1]
 OTB = ("Couple", "Crossing", "David", "Diving", "Football1")
 PUBLISHED = {"UDT": "peer_results/UDT"}  # row name -> boxes folder under the tracking data
 CYCLETRACK = {"CycleTrack": "cycletrack", "CycleTrack-EM": "cycletrack_em"}  # row -> preset
@@ -91,9 +89,7 @@ def train_cycletrack(train_runs: Path, seeds: list[int], data: Path, parallel: i
     ``overrides`` (``key=value``) on top of the presets."""
     jobs = [(preset, seed, train_runs / f"{preset}_seed{seed}", data, overrides)
             for seed in seeds for preset in CYCLETRACK.values()]
-    with ThreadPoolExecutor(max_workers=parallel) as pool:
-        for message in pool.map(lambda job: _train(*job), jobs):
-            print(message, flush=True)
+    run_all(jobs, lambda job: _train(*job), parallel)
 
 
 def cycletrack_rows(sequences: list[Sequence], protocol: str, results_root: Path,
@@ -121,23 +117,9 @@ def cycletrack_rows(sequences: list[Sequence], protocol: str, results_root: Path
 
 def _train(preset: str, seed: int, run_dir: Path, data: Path, overrides: tuple[str, ...]) -> str:
     """Train one preset/seed unless finished; resume it when it was stopped."""
-    if (run_dir / "metrics.json").is_file():
-        return f"{run_dir.name}: finished earlier"
-    command = [sys.executable, "-m", "cyclekit.cli", "train",
-               str(REPO / "configs" / "tracking" / f"{preset}.yaml"), "--out", str(run_dir),
-               "--no-progress", "--set", f"seed={seed}", "--set", f"data.data_dir={data}"]
-    for override in overrides:
-        command += ["--set", override]
-    if (run_dir / "checkpoints").is_dir():
-        command.append("--resume")
-    started = time.perf_counter()
-    completed = subprocess.run(command, check=False, capture_output=True, text=True)
-    seconds = time.perf_counter() - started
-    if completed.returncode != 0:
-        last = completed.stderr.strip().splitlines()[-1] if completed.stderr.strip() else ""
-        return f"{run_dir.name}: FAILED after {seconds:.0f} s: {last}"
-    (run_dir / "benchmark_wall_time_s.txt").write_text(f"{seconds:.1f}\n")
-    return f"{run_dir.name}: trained in {seconds:.0f} s"
+    return run_resumable(["train", str(REPO / "configs" / "tracking" / f"{preset}.yaml"),
+                          "--set", f"seed={seed}", "--set", f"data.data_dir={data}"],
+                         run_dir, list(overrides), name=run_dir.name, done="trained")
 
 
 def untrained_factory(seed: int):
@@ -184,7 +166,7 @@ def tre_report(factory, sequences: list[Sequence], protocol: str, path: Path) ->
         if cached["protocol"] == protocol and list(cached["sequences"]) == names:
             return cached
     report = evaluate_tre(protocol, sequences, factory)
-    atomic_write_text(path, json.dumps(report, indent=2) + "\n")
+    write_json(path, report)
     return report
 
 
@@ -258,25 +240,23 @@ def _row(name: str, family: str, report: dict, **extra) -> dict:
 
 def add_common_arguments(parser: argparse.ArgumentParser) -> None:
     """``--data``, ``--protocol``, ``--out`` and ``--seeds``, shared with tracking_curves.py."""
-    default_data = os.environ.get("CYCLEKIT_DATA") or REPO.parent / "shared" / "data"
-    parser.add_argument("--data", type=Path, default=Path(default_data))
+    parser.add_argument("--data", type=Path, default=default_data())
     parser.add_argument("--protocol", default="pysot_otb")
-    parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results")
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    add_seeds(parser)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = study_parser(__doc__)
     add_common_arguments(parser)
     parser.add_argument("--runs", type=Path, default=REPO / "runs" / "tracking",
                         help="where tracker boxes are written (ignored by git)")
     parser.add_argument("--figure-sequence", default="David")
-    parser.add_argument("--train-runs", type=Path, default=REPO / "runs" / "benchmarks" /
-                        "tracking", help="CycleTrack run directories (ignored by git)")
+    parser.add_argument("--train-runs", type=Path, default=RUNS / "tracking",
+                        help="CycleTrack run directories (ignored by git)")
     parser.add_argument("--no-train", action="store_true",
                         help="score only CycleTrack runs that already finished")
-    parser.add_argument("--parallel", type=int, default=2,
-                        help="CycleTrack runs trained at a time (one thread each)")
+    add_parallel(parser, "CycleTrack runs trained at a time (one thread each)")
     parser.add_argument("--tre", action="store_true",
                         help="also score every tracker by TRE (20 starts per sequence; about "
                              "ten times the frames of one pass)")
@@ -299,9 +279,7 @@ def main() -> None:
         print(f"{row['name']}: mean AUC {row['mean']['auc']:.3f} over "
               f"{row['mean']['sequences']} sequences", flush=True)
     result = {
-        "benchmark": "tracking", "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "device": f"cpu ({platform.processor() or platform.machine()}, "
-                  f"{torch.get_num_threads()} torch thread)",
+        **stamp("tracking"), "device": f"cpu ({cpu_name()}, {torch.get_num_threads()} torch thread)",
         "torch": torch.__version__, "protocol": args.protocol,
         "rules": list(get_protocol(args.protocol).rules),
         "data": {s.name: {"frames": len(s), "source": s.source} for s in sequences},
@@ -315,9 +293,7 @@ def main() -> None:
     figure = _figure(sequences, rows, args.figure_sequence)
     if figure:
         result["figure"] = str(figure.relative_to(REPO))
-    args.out.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(args.out / "tracking.json", json.dumps(result, indent=2) + "\n")
-    atomic_write_text(args.out / "tracking.md", _markdown(result, [s.name for s in sequences]))
+    write_result(args.out, "tracking", result, _markdown(result, [s.name for s in sequences]))
 
 
 def _figure(sequences: list[Sequence], rows: list[dict], name: str) -> Path | None:

@@ -1,6 +1,6 @@
 """The unpaired-translation table of issue 3: CycleGAN vs CycleGN, ablations, strategy swaps.
 
-    python benchmarks/translation_results.py [--datasets facades mnist_usps] [--rows ...]
+    python -m benchmarks translation_results [--datasets facades mnist_usps] [--rows ...]
         [--seeds 0 1 2] [--parallel 2] [--runs-dir runs/benchmarks/translation]
         [--report-only] [--set key=value ...]
 
@@ -15,17 +15,18 @@ translated by every row (seed 0).
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
-from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
 from pathlib import Path
 
 import torch
-from preset_runs import describe_device, read_run, run_dir, run_preset, summarize
 
-ROOT = Path(__file__).resolve().parents[1]
+from benchmarks import ROOT
+from benchmarks.arguments import add_overrides, add_preset_table, study_parser
+from benchmarks.launch import run_all, run_preset
+from benchmarks.preset_runs import describe_device, read_run, run_dir, summarize
+from benchmarks.results_table import stamp, write_markdown, write_result
+
 PRESETS = ROOT / "configs" / "translation"
 
 ROWS = {  # row id -> label in the table
@@ -68,35 +69,25 @@ DATASETS = {
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = study_parser(__doc__)
     parser.add_argument("--datasets", nargs="+", default=list(DATASETS), choices=list(DATASETS))
     parser.add_argument("--rows", nargs="+", default=list(ROWS), choices=list(ROWS))
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--parallel", type=int, default=2, help="runs at a time (1 thread each)")
-    parser.add_argument("--runs-dir", type=Path, default=ROOT / "runs" / "benchmarks" / "translation")
-    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
-    parser.add_argument("--figures", type=Path, default=ROOT / "docs" / "figures")
-    parser.add_argument("--report-only", action="store_true", help="only collect finished runs")
+    add_preset_table(parser, "translation")
     parser.add_argument("--rerender", action="store_true",
                         help="only rewrite translation.md from the saved translation.json")
-    parser.add_argument("--set", dest="overrides", action="append", default=[],
-                        help="override for every run (e.g. data.data_dir=...)")
+    add_overrides(parser, "override for every run (e.g. data.data_dir=...)")
     args = parser.parse_args()
-    from cyclekit.core.atomic import atomic_write_text
-
     if args.rerender:
         result = json.loads((args.out / "translation.json").read_text())
-        atomic_write_text(args.out / "translation.md", _markdown(result, list(result["datasets"])))
+        write_markdown(args.out / "translation.md", _markdown(result, list(result["datasets"])))
         return
     jobs = [(dataset, row, seed) for dataset in args.datasets for row in args.rows
             for seed in args.seeds]
     if not args.report_only:
-        with ThreadPoolExecutor(max_workers=args.parallel) as pool:
-            for line in pool.map(lambda job: _train_and_strip(job, args), jobs):
-                print(line, flush=True)
+        run_all(jobs, lambda job: _train_and_strip(job, args), args.parallel)
     runs = [run for run in (_collect(job, args.runs_dir) for job in jobs) if run is not None]
     result = {
-        "benchmark": "translation", "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        **stamp("translation"),
         "device": describe_device(args.overrides, args.parallel),
         "torch": torch.__version__, "checkpoint_rule": "last", "split": "test",
         "presets": "configs/translation/<dataset>_<row>.yaml", "overrides": args.overrides,
@@ -105,9 +96,7 @@ def main() -> None:
         "figures": os.path.relpath(args.figures, args.out),  # for the Markdown's links
         "runs": runs, "summary": summarize(runs, "dataset"),
     }
-    args.out.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(args.out / "translation.json", json.dumps(result, indent=2) + "\n")
-    atomic_write_text(args.out / "translation.md", _markdown(result, args.datasets))
+    write_result(args.out, "translation", result, _markdown(result, args.datasets))
     for dataset in args.datasets:
         _figure(dataset, args.rows, args.runs_dir, args.figures / f"translation_{dataset}.png")
 
@@ -216,10 +205,10 @@ def _train_and_strip(job: tuple[str, str, int], args) -> str:
 
 
 def _save_strip(trained: Path) -> None:
-    from cyclekit.core.atomic import atomic_output
-    from cyclekit.core.trainer import load_trained_method
+    from cyclekit.atomic import atomic_output
     from cyclekit.data.pair import load_pair
-    from cyclekit.methods.translation_eval import translate
+    from cyclekit.engine.loading import load_trained_method
+    from cyclekit.translation.evaluation import translate
 
     config, method = load_trained_method(trained)
     pair = load_pair(config.data, seed=config.seed)
@@ -234,7 +223,7 @@ def _save_strip(trained: Path) -> None:
 def _figure(dataset: str, rows: list[str], runs_dir: Path, path: Path) -> None:
     """Rows: the test inputs x, then f(x) of every row (seed 0), then the target y. Drawn only
     when every row's strip is there, so a partial collection never replaces a full figure."""
-    from cyclekit.viz import save_image_grid
+    from cyclekit.viz.grid import save_image_grid
 
     strips = {row: run_dir(runs_dir, dataset, row, 0) / STRIP for row in rows}
     missing = [row for row, strip in strips.items() if not strip.is_file()]

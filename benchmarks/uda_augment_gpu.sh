@@ -26,7 +26,7 @@ record_gpu $R/report/gpu.txt
 build_mnistm_cache || exit 1
 ( timeout 120 python3 -m pytest -q -p no:cacheprovider tests/core/test_trainer.py -k cuda \
   > $R/report/pytest_cuda.txt 2>&1; echo "pytest rc=$?" >> $R/report/pytest_cuda.txt ) &
-UDA="python3 benchmarks/uda_results.py --tasks $TASKS --rows source_only dann cdlm --seeds $SEEDS
+UDA="python3 -m benchmarks uda_results --tasks $TASKS --rows source_only dann cdlm --seeds $SEEDS
   --runs-dir $R/runs/$RUNS --out $R/report/$NAME
   --figures $R/report/$NAME --set data.augment_labelled=$AUGMENT --set train.accelerator=cuda"
 s=$SECONDS
@@ -35,7 +35,7 @@ echo "train rc=$? wall=$((SECONDS - s))" >> $R/report/train.log
 [ -f $R/report/$NAME/uda.json ] || $UDA --parallel 18 --report-only >> $R/report/train.log 2>&1
 if [ "$AUGMENT" = true ] && [ "$REFINE_LIMIT" -gt 0 ]; then
   s=$SECONDS
-  REFINE="python3 benchmarks/uda_refinement.py --teachers cdlm_augment_labelled --tasks $TASKS
+  REFINE="python3 -m benchmarks uda_refinement --teachers cdlm_augment_labelled --tasks $TASKS
     --seeds $SEEDS --runs-root $R/runs --runs-dir $R/runs/uda_refinement
     --out $R/report/mnistm_refined --set train.accelerator=cuda"
   timeout $REFINE_LIMIT $REFINE --parallel 6 > $R/report/refine.log 2>&1

@@ -1,7 +1,7 @@
 """What ``data.augment_labelled`` does to MNIST ↔ USPS, and the label-free measurement behind
 its zoom (issue 4, beyond seed 004).
 
-    python benchmarks/uda_augmentation_figure.py [--tasks mnist_usps] [--set key=value ...]
+    python -m benchmarks uda_augmentation_figure [--tasks mnist_usps] [--set key=value ...]
         [--out benchmarks/results/uda_augment_labelled]
 
 For each task: the median ink height (rows holding a pixel above mid-grey) of every training
@@ -13,19 +13,17 @@ training images, one random warp of each, and target training images. Writes
 
 from __future__ import annotations
 
-import argparse
-import json
-from datetime import datetime, timezone
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 import torch
 
+from benchmarks import ROOT
+from benchmarks.arguments import RESULTS, add_overrides, study_parser
+from benchmarks.results_table import save_figure, stamp, write_result
 from cyclekit.config import load_config
-from cyclekit.core.atomic import atomic_output, atomic_write_text
-from cyclekit.core.registry import get_method_class
+from cyclekit.registry import get_method_class
 
-ROOT = Path(__file__).resolve().parents[1]
 PRESETS = ROOT / "configs" / "uda"
 SHOWN = 12
 
@@ -77,29 +75,24 @@ def figure(records: list[dict], rows: list[list[torch.Tensor]], path: Path) -> N
             axis.set_title(label, fontsize=8, loc="left")
             axis.axis("off")
     fig.tight_layout()
-    with atomic_output(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=100)
-    plt.close(fig)
+    save_figure(fig, path, dpi=100)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = study_parser(__doc__)
     parser.add_argument("--tasks", nargs="+", default=["mnist_usps"])
-    parser.add_argument("--set", dest="overrides", action="append", default=[],
-                        help="override (e.g. data.data_dir=...)")
-    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results"
-                        / "uda_augment_labelled")
+    add_overrides(parser, "override (e.g. data.data_dir=...)")
+    parser.add_argument("--out", type=Path, default=RESULTS / "uda_augment_labelled")
     args = parser.parse_args()
     records, rows = zip(*(measure(task, args.overrides) for task in args.tasks))
     args.out.mkdir(parents=True, exist_ok=True)
     figure(list(records), list(rows), args.out / "augmentation.png")
-    result = {"benchmark": "uda_augmentation",
-              "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    result = {**stamp("uda_augmentation"),
               "protocol": "ink height = rows from the first to the last holding a pixel > 0 "
                           "(images in [-1, 1]), over every training image of each domain; no "
                           "label is read; the warp of the figure is seeded with 0",
               "tasks": list(records)}
-    atomic_write_text(args.out / "augmentation.json", json.dumps(result, indent=2) + "\n")
+    write_result(args.out, "augmentation", result)
     for record in records:
         medians = record["median_ink_height_px"]
         print(f"{record['task']}: median ink height {medians['source']:.0f} px "

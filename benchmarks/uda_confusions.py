@@ -2,7 +2,7 @@
 each run's target classifier on the target test split, its per-class recall and its largest
 confusions, for the rows and tasks asked.
 
-    python benchmarks/uda_confusions.py [--tasks mnist_usps ...] [--rows cdlm dann]
+    python -m benchmarks uda_confusions [--tasks mnist_usps ...] [--rows cdlm dann]
         [--runs-dir runs/benchmarks/uda] [--out benchmarks/results] [--figures docs/figures]
         [--report-only]
 
@@ -17,17 +17,24 @@ and of Fashion → FashionM, seed 0); ``--report-only`` redraws them from the JS
 
 from __future__ import annotations
 
-import argparse
 import json
-from datetime import datetime, timezone
 from operator import itemgetter
 from pathlib import Path
 
 import numpy as np
 import torch
-from preset_runs import describe_device, read_run
 
-ROOT = Path(__file__).resolve().parents[1]
+from benchmarks.arguments import RUNS, add_folders, add_seeds, study_parser
+from benchmarks.preset_runs import describe_device, read_run
+from benchmarks.results_table import (
+    read_result,
+    report,
+    save_figure,
+    table,
+    utc_now,
+    write_result,
+)
+
 TASKS = ("mnist_usps", "usps_mnist", "mnist_mnistm", "mnistm_mnist", "fashion_fashionm",
          "fashionm_fashion")
 FASHION_CLASSES = ("T-shirt", "trouser", "pullover", "dress", "coat", "sandal", "shirt",
@@ -64,8 +71,8 @@ def confusion(run_folder: Path) -> np.ndarray:
     """Target test confusion matrix (rows: true class) of a trained adaptation run."""
     from sklearn.metrics import confusion_matrix
 
-    from cyclekit.core.trainer import load_trained_method
-    from cyclekit.methods.uda_eval import apply
+    from cyclekit.adaptation.evaluation import apply
+    from cyclekit.engine.loading import load_trained_method
 
     config, method = load_trained_method(run_folder)
     target = method.load_data(config).y.test
@@ -75,21 +82,17 @@ def confusion(run_folder: Path) -> np.ndarray:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = study_parser(__doc__)
     parser.add_argument("--tasks", nargs="+", default=list(TASKS), choices=TASKS)
     parser.add_argument("--rows", nargs="+", default=["cdlm", "dann"])
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--runs-dir", type=Path, default=ROOT / "runs" / "benchmarks" / "uda")
-    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
-    parser.add_argument("--figures", type=Path, default=ROOT / "docs" / "figures")
-    parser.add_argument("--report-only", action="store_true",
-                        help="redraw the table and figure from uda_confusions.json")
+    add_seeds(parser)
+    add_folders(parser, RUNS / "uda",
+                report_only="redraw the table and figure from uda_confusions.json")
     args = parser.parse_args()
     if args.report_only:
-        _report(json.loads((args.out / "uda_confusions.json").read_text()), args)
-        return
+        return _report(read_result(args.out, "uda_confusions"), args)
     torch.set_num_threads(1)
-    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    now = utc_now()
     runs = []
     for task in args.tasks:
         for row in args.rows:
@@ -107,7 +110,7 @@ def main() -> None:
                 print(f"{task}/{row}/seed{seed}: {found['accuracy']:.3f}", flush=True)
     if not runs:
         raise SystemExit(f"no finished runs with checkpoints under {args.runs_dir}; train them "
-                         "with benchmarks/uda_results.py first")
+                         "with `python -m benchmarks uda_results` first")
     earlier = args.out / "uda_confusions.json"
     if earlier.is_file():
         recorded = json.loads(earlier.read_text())
@@ -131,30 +134,28 @@ def merge_runs(earlier: list[dict], measured: list[dict]) -> list[dict]:
 
 
 def _report(result: dict, args) -> None:
-    from cyclekit.core.atomic import atomic_write_text
-
-    atomic_write_text(args.out / "uda_confusions.json", json.dumps(result, indent=2) + "\n")
-    atomic_write_text(args.out / "uda_confusions.md", markdown(result))
+    write_result(args.out, "uda_confusions", result, markdown(result))
     _figure(result["runs"], args.figures / "uda_confusions.png")
 
 
 def markdown(result: dict) -> str:
-    lines = [f"# Where adaptation goes wrong: target confusions ({result['date']})", "",
-             (f"Classifier: {result['classifier']}, on the {result['split']}; checkpoint rule "
-              f"{result['checkpoint_rule']}; evaluated on {result['device']}, torch "
-              f"{result['torch']}; runs kept from earlier reports carry their own date in the "
-              f"JSON. Recall: the share of a true class labelled correctly. "
-              f"Confusions: true → predicted, images (share of the true class)."), "",
-             "| task | row | seed | accuracy | lowest recall | largest confusions |",
-             "|---|---|---|---|---|---|"]
-    for run in result["runs"]:
-        names = class_names(run["task"])
-        worst = int(np.argmin(run["recall"]))
-        confusions = "; ".join(f"{names[c['true']]} → {names[c['predicted']]} {c['images']} "
-                               f"({c['share']:.2f})" for c in run["confusions"])
-        lines.append(f"| {run['task']} | {run['row']} | {run['seed']} | {run['accuracy']:.3f} | "
-                     f"{names[worst]} {run['recall'][worst]:.2f} | {confusions} |")
-    return "\n".join(lines) + "\n"
+    protocol = (f"Classifier: {result['classifier']}, on the {result['split']}; checkpoint rule "
+                f"{result['checkpoint_rule']}; evaluated on {result['device']}, torch "
+                f"{result['torch']}; runs kept from earlier reports carry their own date in the "
+                "JSON. Recall: the share of a true class labelled correctly. Confusions: true → "
+                "predicted, images (share of the true class).")
+    return report("Where adaptation goes wrong: target confusions", result["date"], protocol,
+                  table(["task", "row", "seed", "accuracy", "lowest recall",
+                         "largest confusions"], map(_confusion_row, result["runs"])))
+
+
+def _confusion_row(run: dict) -> list:
+    names = class_names(run["task"])
+    worst = int(np.argmin(run["recall"]))
+    confusions = "; ".join(f"{names[c['true']]} → {names[c['predicted']]} {c['images']} "
+                           f"({c['share']:.2f})" for c in run["confusions"])
+    return [run["task"], run["row"], run["seed"], f"{run['accuracy']:.3f}",
+            f"{names[worst]} {run['recall'][worst]:.2f}", confusions]
 
 
 def _figure(runs: list[dict], path: Path) -> None:
@@ -162,8 +163,6 @@ def _figure(runs: list[dict], path: Path) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-
-    from cyclekit.core.atomic import atomic_output
 
     chosen = [run for task, seed in FIGURE_PANELS for run in runs
               if run["task"] == task and run["row"] == "cdlm" and run["seed"] == seed]
@@ -183,9 +182,7 @@ def _figure(runs: list[dict], path: Path) -> None:
         axis.set_title(f"CDLM {run['task']} seed {run['seed']}\nacc {run['accuracy']:.3f}",
                        fontsize=9)
     figure.tight_layout()
-    with atomic_output(path) as tmp:
-        figure.savefig(tmp, format="png", dpi=90)
-    plt.close(figure)
+    save_figure(figure, path, dpi=90)
 
 
 if __name__ == "__main__":

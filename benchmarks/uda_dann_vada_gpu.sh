@@ -30,7 +30,7 @@ mkdir -p $R/report/teachers
 source benchmarks/lent_gpu.sh
 record_gpu $R/report/gpu.txt
 build_mnistm_cache || exit 1
-UDA="python3 benchmarks/uda_results.py --tasks $TASKS --rows dann --seeds $SEEDS
+UDA="python3 -m benchmarks uda_results --tasks $TASKS --rows dann --seeds $SEEDS
   --set model.weight_target_entropy=0.1 --set model.weight_target_vat=0.1
   --set model.vat_radius=1.0 --set data.augment_labelled=$AUGMENT --set train.precision=32-true
   --set train.accelerator=cuda --runs-dir $R/runs/uda_$TEACHER
@@ -40,7 +40,7 @@ timeout $TRAIN_LIMIT $UDA --parallel $RUNS > $R/report/train.log 2>&1
 echo "train rc=$? wall=$((SECONDS - s))" >> $R/report/train.log
 [ -f $R/report/teachers/uda.json ] || $UDA --parallel $RUNS --report-only >> $R/report/train.log 2>&1
 for W in $WARPS; do
-  REFINE="python3 benchmarks/uda_refinement.py --teachers $TEACHER --tasks $TASKS
+  REFINE="python3 -m benchmarks uda_refinement --teachers $TEACHER --tasks $TASKS
     --seeds $SEEDS --set train.steps=3000 --set model.teacher_every=1000
     --set model.weight_warp=$W --set train.accelerator=cuda --runs-root $R/runs
     --runs-dir $R/runs/uda_refinement_warp$W --out $R/report/refined_warp$W"

@@ -2,7 +2,7 @@
 leaves open (network width, latent size, discriminator, loss weight, learning rates; DANN's
 feature layer) explain the gap to the paper? Chosen without reading a Table 2 task's labels.
 
-    python benchmarks/uda_design_screen.py [--method cdlm|dann] [--dev-target semeion|semeion_m]
+    python -m benchmarks uda_design_screen [--method cdlm|dann] [--dev-target semeion|semeion_m]
         [--variants shipped ...]
         [--seeds 0 1] [--confirm-tasks mnist_usps ...] [--confirm-seeds 0 1 2] [--parallel 2]
         [--runs-dir runs/benchmarks/uda_design] [--report-only] [--device TEXT]
@@ -32,25 +32,24 @@ on a 2-core CPU). Writes ``benchmarks/results/uda_design_screen.{json,md}`` (CDL
 
 from __future__ import annotations
 
-import argparse
 import json
-from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
 from pathlib import Path
 from types import SimpleNamespace
 
 import torch
-from preset_runs import (
-    describe_device,
-    matches_preset,
-    read_run,
-    run_dir,
-    run_preset,
-    stale_run,
-    summarize,
-)
 
-ROOT = Path(__file__).resolve().parents[1]
+from benchmarks import ROOT, preset_runs
+from benchmarks.arguments import (
+    RESULTS,
+    RUNS,
+    add_folders,
+    add_overrides,
+    add_parallel,
+    study_parser,
+)
+from benchmarks.launch import run_all, run_preset
+from benchmarks.results_table import utc_now, write_json, write_result
+
 PRESETS = ROOT / "configs" / "uda"
 DEV_TASK = "mnist_usps"
 DEV_TARGETS = {  # --dev-target -> (overrides of the MNIST -> USPS preset, name, report suffix)
@@ -148,7 +147,7 @@ CONFIRM_TASKS = ("mnist_usps", "usps_mnist", "mnist_mnistm", "mnistm_mnist", "fa
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = study_parser(__doc__)
     parser.add_argument("--method", choices=list(VARIANTS), default="cdlm")
     parser.add_argument("--dev-target", choices=list(DEV_TARGETS), default="semeion",
                         help="the development task's target: Semeion (grey) or Semeion-M (colour)")
@@ -158,14 +157,11 @@ def main() -> None:
     parser.add_argument("--confirm-seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--confirm-variant",
                         help="confirm this variant instead of the screen's selection")
-    parser.add_argument("--parallel", type=int, default=2, help="runs at a time (1 thread each)")
-    parser.add_argument("--runs-dir", type=Path, default=ROOT / "runs" / "benchmarks" / "uda_design")
-    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
-    parser.add_argument("--report-only", action="store_true", help="only collect finished runs")
+    add_parallel(parser)
+    add_folders(parser, RUNS / "uda_design", figures=False)
     parser.add_argument("--cpu-cost", type=int, metavar="STEPS",
                         help="time STEPS steps of every variant on the CPU instead of screening")
-    parser.add_argument("--set", dest="overrides", action="append", default=[],
-                        help="override for every run (e.g. train.accelerator=cuda)")
+    add_overrides(parser, "override for every run (e.g. train.accelerator=cuda)")
     parser.add_argument("--device", default=None,
                         help="where the runs with a non-CPU accelerator trained, when that was "
                              "another machine (e.g. 'cuda (H100), 16 runs at a time')")
@@ -203,9 +199,9 @@ def main() -> None:
     _run(screen_jobs, args)
     screen = [run for run in (_collect(job, args) for job in screen_jobs) if run]
     for run in screen:
-        run["metrics"].update(_dev_scores(run_dir(args.runs_dir, *run["key"])))
+        run["metrics"].update(_dev_scores(preset_runs.run_dir(args.runs_dir, *run["key"])))
     screen = earlier_screen + screen
-    screen_summary = summarize(screen, "task").get("dev", {})
+    screen_summary = preset_runs.summarize(screen, "task").get("dev", {})
     selected = select(screen_summary)
     chosen = args.confirm_variant or selected
     confirm_jobs = [(task, chosen, seed) for seed in args.confirm_seeds
@@ -222,7 +218,7 @@ def main() -> None:
     scored = "x~_ts accuracy" if args.method == "cdlm" else "target accuracy"
     result = {
         "benchmark": report, "method": args.method,
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "date": utc_now(),
         "device": "; ".join(sorted({run["device"] for run in screen + confirm})),
         "torch": torch.__version__, "checkpoint_rule": "last",
         "dev_task": {"preset": str(_preset(args.method, DEV_TASK).relative_to(ROOT)),
@@ -236,10 +232,11 @@ def main() -> None:
                                      key=list(variants).index),
         "overrides": args.overrides, "seeds": args.seeds, "confirm_seeds": args.confirm_seeds,
         "screen": screen, "screen_summary": screen_summary,
-        "confirm": confirm, "confirm_summary": summarize(confirm, "task") if confirm else {},
+        "confirm": confirm,
+        "confirm_summary": preset_runs.summarize(confirm, "task") if confirm else {},
         # The shipped row as it was when first reported: a pick adopted since then does not
         # turn the comparison into one with itself.
-        "shipped_table2": {**_shipped_table2(ROOT / "benchmarks" / "results" / "uda.json",
+        "shipped_table2": {**_shipped_table2(RESULTS / "uda.json",
                                              args.method, args.confirm_tasks),
                            **earlier.get("shipped_table2", {})},
         "cpu_cost": earlier.get("cpu_cost", {}),
@@ -266,7 +263,7 @@ def _earlier_runs(earlier: list[dict], args) -> list[dict]:
         if len(job) != 3 or job[1] not in VARIANTS[args.method]:
             continue
         preset, overrides = _preset_and_overrides(job, args)
-        if not isinstance(run.get("config"), dict) or not matches_preset(
+        if not isinstance(run.get("config"), dict) or not preset_runs.matches_preset(
                 preset, job[2], run["config"], overrides):
             print(f"{'/'.join(map(str, job))}: dropped from the earlier report, its preset, "
                   "variant or the overrides changed since it ran", flush=True)
@@ -297,29 +294,28 @@ def _run(jobs: list[tuple], args) -> None:
 
     def one(job):
         preset, overrides = _preset_and_overrides(job, args)
-        return run_preset(preset, run_dir(args.runs_dir, *job), job[2], overrides)
+        return run_preset(preset, preset_runs.run_dir(args.runs_dir, *job), job[2], overrides)
 
-    with ThreadPoolExecutor(max_workers=args.parallel) as pool:
-        for line in pool.map(one, jobs):
-            print(line, flush=True)
+    run_all(jobs, one, args.parallel)
 
 
 def _collect(job: tuple[str, str, int], args) -> dict | None:
     """A finished run; one trained from another version of its preset (or other overrides)
     is reported and left out, as in ``uda_results.py``."""
-    out = run_dir(args.runs_dir, *job)
+    out = preset_runs.run_dir(args.runs_dir, *job)
     preset, overrides = _preset_and_overrides(job, args)
-    if stale_run(preset, out, job[2], overrides):
+    if preset_runs.stale_run(preset, out, job[2], overrides):
         print(f"{'/'.join(map(str, job))}: {out} was trained from another version of its "
               "preset; delete it or pass another --runs-dir", flush=True)
         return None
-    run = read_run(out)
+    run = preset_runs.read_run(out)
     if run is None:
         return None
     task, variant, seed = job
     accelerator = run["config"]["train"].get("accelerator", "cpu")
     device = (args.device if args.device and accelerator != "cpu"
-              else describe_device([f"train.accelerator={accelerator}"], args.parallel))
+              else preset_runs.describe_device([f"train.accelerator={accelerator}"],
+                                               args.parallel))
     return {"task": task, "row": variant, "seed": seed, "key": list(job), "device": device,
             **run}
 
@@ -330,9 +326,8 @@ def _dev_scores(trained: Path) -> dict[str, float]:
     cached = trained / "dev_scores.json"
     if cached.is_file():
         return json.loads(cached.read_text())
-    from cyclekit.core.atomic import atomic_write_text
-    from cyclekit.core.trainer import load_trained_method
-    from cyclekit.methods.uda_eval import accuracy
+    from cyclekit.adaptation.evaluation import accuracy
+    from cyclekit.engine.loading import load_trained_method
 
     if not (trained / "checkpoints").is_dir():
         return {}
@@ -344,7 +339,7 @@ def _dev_scores(trained: Path) -> dict[str, float]:
     scores = {"dev_count": float(len(every.labels)),
               "dev_acc": accuracy(method.classify, every, method, "cpu"),
               "dev_acc_feature": accuracy(method.classify_features, every, method, "cpu")}
-    atomic_write_text(cached, json.dumps(scores) + "\n")
+    write_json(cached, scores, indent=None)
     return scores
 
 
@@ -361,8 +356,8 @@ def _cpu_cost(args, steps: int, folder: Path) -> dict:
         metrics = json.loads((out / "metrics.json").read_text())
         costs[name] = metrics["train/wall_time_s"] / steps
         print(f"{name}: {costs[name]:.3f} s / step", flush=True)
-    when = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    return {"steps": steps, "device": describe_device([], 1),
+    when = utc_now()
+    return {"steps": steps, "device": preset_runs.describe_device([], 1),
             "calls": [{"date": when, "s_per_step": costs}]}
 
 
@@ -390,12 +385,8 @@ def _shipped_table2(path: Path, method: str, tasks: list[str]) -> dict:
 
 def _write(stem: Path, result: dict) -> None:
     """``stem``.json and, for a screen, ``stem``.md."""
-    from cyclekit.core.atomic import atomic_write_text
-
-    stem.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(stem.with_suffix(".json"), json.dumps(result, indent=2) + "\n")
-    if "screen_summary" in result:
-        atomic_write_text(stem.with_suffix(".md"), _markdown(result))
+    write_result(stem.parent, stem.name, result,
+                 _markdown(result) if "screen_summary" in result else None)
 
 
 def _cell(stats: dict | None, digits: int = 3) -> str:

@@ -1,7 +1,7 @@
 """Why does a bounded feature layer help DANN (issue 4)? Measures the features of the DANN
 design-screen runs on the development task (MNIST → Semeion) and trains nothing.
 
-    python benchmarks/uda_feature_scale.py [--variants shipped sigmoid_features tanh_features]
+    python -m benchmarks uda_feature_scale [--variants shipped sigmoid_features tanh_features]
         [--seeds 0 1 2] [--runs-dir runs/benchmarks/uda_design/dann]
         [--out benchmarks/results] [--figures docs/figures] [--report-only]
 
@@ -20,17 +20,18 @@ discriminator); and the run's dev score. Writes ``uda_feature_scale.{json,md}`` 
 
 from __future__ import annotations
 
-import argparse
 import json
 import statistics
-from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
 import torch
-from preset_runs import describe_device
 
-ROOT = Path(__file__).resolve().parents[1]
+from benchmarks import ROOT
+from benchmarks.arguments import RUNS, add_folders, add_seeds, study_parser
+from benchmarks.preset_runs import describe_device
+from benchmarks.results_table import read_result, save_figure, stamp, write_result
+
 LABELS = {"shipped": "ReLU", "sigmoid_features": "sigmoid", "tanh_features": "tanh"}
 SAMPLES = 2000
 LAST_STEPS = 500
@@ -41,7 +42,7 @@ KEYS = ("dev_acc", "norm_source", "norm_target", "norm_ratio", "domain_variance_
 
 def feature_scale(source: torch.Tensor, target: torch.Tensor, discriminator=None) -> dict:
     """Scale and separability of two domains' feature rows (see the module docstring)."""
-    from cyclekit.metrics.a_distance import proxy_a_distance
+    from cyclekit.adaptation.a_distance import proxy_a_distance
 
     norm_source, norm_target = source.norm(dim=1), target.norm(dim=1)
     found = {"norm_source": float(norm_source.mean()), "norm_target": float(norm_target.mean()),
@@ -63,9 +64,9 @@ def feature_scale(source: torch.Tensor, target: torch.Tensor, discriminator=None
 
 def measure(run_folder: Path) -> tuple[dict, dict[str, np.ndarray]]:
     """A finished DANN dev run's numbers and its feature norms per domain (for the figure)."""
-    from cyclekit.core.trainer import load_trained_method
-    from cyclekit.methods.uda_eval import apply
-    from cyclekit.nets.domain_batch_norm import SOURCE
+    from cyclekit.adaptation.domain_batch_norm import SOURCE
+    from cyclekit.adaptation.evaluation import apply
+    from cyclekit.engine.loading import load_trained_method
 
     config, method = load_trained_method(run_folder)
     if config.method != "dann":
@@ -92,19 +93,14 @@ def _adversarial_loss_end(log: Path, steps: int) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = study_parser(__doc__)
     parser.add_argument("--variants", nargs="+", default=list(LABELS))
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--runs-dir", type=Path,
-                        default=ROOT / "runs" / "benchmarks" / "uda_design" / "dann")
-    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
-    parser.add_argument("--figures", type=Path, default=ROOT / "docs" / "figures")
-    parser.add_argument("--report-only", action="store_true",
-                        help="redraw the table and figure from uda_feature_scale.json")
+    add_seeds(parser)
+    add_folders(parser, RUNS / "uda_design" / "dann",
+                report_only="redraw the table and figure from uda_feature_scale.json")
     args = parser.parse_args()
     if args.report_only:
-        _report(json.loads((args.out / "uda_feature_scale.json").read_text()), args)
-        return
+        return _report(read_result(args.out, "uda_feature_scale"), args)
     torch.set_num_threads(1)
     runs = []
     for variant in args.variants:
@@ -121,10 +117,8 @@ def main() -> None:
                   flush=True)
     if not runs:
         raise SystemExit(f"no finished DANN dev runs under {args.runs_dir}; train them with "
-                         "benchmarks/uda_design_screen.py --method dann first")
-    result = {"benchmark": "uda_feature_scale",
-              "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-              "device": describe_device([], 1), "torch": torch.__version__,
+                         "`python -m benchmarks uda_design_screen --method dann` first")
+    result = {**stamp("uda_feature_scale"), "device": describe_device([], 1), "torch": torch.__version__,
               "runs_dir": str(args.runs_dir.relative_to(ROOT)) if args.runs_dir.is_relative_to(ROOT)
               else str(args.runs_dir),
               "data": (f"{SAMPLES} MNIST test images (source) and {SAMPLES} Semeion images "
@@ -170,10 +164,7 @@ def markdown(result: dict) -> str:
 
 
 def _report(result: dict, args) -> None:
-    from cyclekit.core.atomic import atomic_write_text
-
-    atomic_write_text(args.out / "uda_feature_scale.json", json.dumps(result, indent=1) + "\n")
-    atomic_write_text(args.out / "uda_feature_scale.md", markdown(result))
+    write_result(args.out, "uda_feature_scale", result, markdown(result), indent=1)
     _figure(result["runs"], args.figures / "uda_dann_feature_norms.png")
 
 
@@ -181,8 +172,6 @@ def _figure(runs: list[dict], path: Path) -> None:
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-
-    from cyclekit.core.atomic import atomic_output
 
     shown = [run for run in runs if run["norms"]]
     figure, axes = plt.subplots(1, len(shown), figsize=(3.2 * len(shown), 2.6), squeeze=False)
@@ -197,9 +186,7 @@ def _figure(runs: list[dict], path: Path) -> None:
         axis.tick_params(labelsize=7)
     axes[0][0].legend(fontsize=7)
     figure.tight_layout()
-    with atomic_output(path) as tmp:
-        figure.savefig(tmp, format="png", dpi=110)
-    plt.close(figure)
+    save_figure(figure, path, dpi=110)
 
 
 if __name__ == "__main__":

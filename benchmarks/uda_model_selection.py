@@ -4,7 +4,7 @@ maximisation on unlabelled target images, over the finished
 adaptation runs of ``uda_results.py`` (CDLM as shipped and with the options beyond the paper,
 and DANN).
 
-    python benchmarks/uda_model_selection.py [--tasks mnist_mnistm ...] [--seeds 0 1 2]
+    python -m benchmarks uda_model_selection [--tasks mnist_mnistm ...] [--seeds 0 1 2]
         [--candidate NAME=ROW:DIR[,DIR...] ...] [--out benchmarks/results] [--report-only]
 
 Trains nothing. For every run (checkpoint rule "last", as its scores) it reads
@@ -12,7 +12,7 @@ Trains nothing. For every run (checkpoint rule "last", as its scores) it reads
 * the source *validation* split (``data.val_size`` labelled images held out of training):
   the 0-1 error of the run's target classifier on them (CDLM: C of the source-like generation);
 * features of 5000 source and 5000 target *training* images (no target label is read): the
-  domain classifier of :func:`~cyclekit.metrics.deep_embedded_validation.density_ratio`;
+  domain classifier of :func:`~cyclekit.adaptation.deep_embedded_validation.density_ratio`;
 
 and gives DEV's estimate of the target accuracy, 1 - R; and, a criterion that needs no
 overlap of the domains, the information maximisation H(mean p) - mean H(p) of the target
@@ -28,21 +28,19 @@ several calls. ``--report-only`` redraws the table from the JSON.
 
 from __future__ import annotations
 
-import argparse
 import json
 import statistics
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
 import torch
-from preset_runs import describe_device, read_run
 
+from benchmarks.arguments import RUNS, add_folders, add_seeds, study_parser
+from benchmarks.preset_runs import describe_device, read_run
+from benchmarks.results_table import save_figure, table, utc_now, write_result
 from cyclekit.errors import CyclekitError
 
-ROOT = Path(__file__).resolve().parents[1]
-RUNS = ROOT / "runs" / "benchmarks"
 TASKS = ("mnist_usps", "usps_mnist", "mnist_mnistm", "mnistm_mnist", "fashion_fashionm",
          "fashionm_fashion")
 # Candidate name -> (row, run folders that hold its seeds), the run folders of the analyses in
@@ -102,14 +100,14 @@ def information_maximization(probabilities: torch.Tensor) -> float:
 def measure(folder: Path, data_cache: dict) -> dict:
     """DEV's estimate, the source-validation accuracy, the information maximisation on
     unlabelled target images and the target test accuracy of a run."""
-    from cyclekit.core.trainer import load_trained_method
-    from cyclekit.methods.uda_eval import accuracy, apply
-    from cyclekit.metrics.deep_embedded_validation import (
+    from cyclekit.adaptation.deep_embedded_validation import (
         density_ratio,
         dev_risk,
         effective_sample_size,
     )
-    from cyclekit.nets.domain_batch_norm import SOURCE, TARGET
+    from cyclekit.adaptation.domain_batch_norm import SOURCE, TARGET
+    from cyclekit.adaptation.evaluation import accuracy, apply
+    from cyclekit.engine.loading import load_trained_method
 
     config, method = load_trained_method(folder)
     key = json.dumps(config.to_dict()["data"], sort_keys=True)
@@ -143,17 +141,16 @@ def measure(folder: Path, data_cache: dict) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = study_parser(__doc__)
     parser.add_argument("--tasks", nargs="+", default=["mnist_usps", "usps_mnist",
                                                        "mnist_mnistm"], choices=TASKS)
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    add_seeds(parser)
     parser.add_argument("--candidate", action="append", default=[],
                         help="NAME=ROW:DIR[,DIR...] (folders under runs/benchmarks); replaces "
                              "the default candidates when given")
     parser.add_argument("--runs-root", type=Path, default=RUNS,
                         help="the folder that holds the candidates' run folders")
-    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
-    parser.add_argument("--report-only", action="store_true")
+    add_folders(parser, figures=False, report_only=True)
     args = parser.parse_args()
     out = args.out / "uda_model_selection.json"
     if args.report_only:
@@ -165,7 +162,7 @@ def main() -> None:
     earlier = {(run["task"], run["candidate"], run["seed"], run["folder"]): run
                for run in (json.loads(out.read_text())["runs"] if out.is_file() else [])}
     runs, data_cache = [], {}
-    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    now = utc_now()
     for task in args.tasks:
         for name, (row, folders) in candidates.items():
             for seed in args.seeds:
@@ -193,7 +190,7 @@ def main() -> None:
                       f"{found['target_acc']:.3f}", flush=True)
     if not runs:
         raise SystemExit(f"no finished runs with checkpoints under {args.runs_root}; train them with "
-                         "benchmarks/uda_results.py first")
+                         "`python -m benchmarks uda_results` first")
     result = {"benchmark": "uda_model_selection",
               "date": now, "device": describe_device([], 1), "torch": torch.__version__,
               "checkpoint_rule": "last",
@@ -246,10 +243,7 @@ def summarize(runs: list[dict]) -> dict:
 
 
 def _write(result: dict, out: Path) -> None:
-    from cyclekit.core.atomic import atomic_write_text
-
-    atomic_write_text(out / "uda_model_selection.json", json.dumps(result, indent=2) + "\n")
-    atomic_write_text(out / "uda_model_selection.md", markdown(result))
+    write_result(out, "uda_model_selection", result, markdown(result))
     _figure(result, out / "uda_model_selection.png")
 
 
@@ -260,8 +254,6 @@ def _figure(result: dict, path: Path) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-
-    from cyclekit.core.atomic import atomic_output
 
     criteria = [c for c in CRITERIA if c != "target_acc"]
     tasks = list(result["tasks"])
@@ -285,9 +277,7 @@ def _figure(result: dict, path: Path) -> None:
                                       label=name) for name in names],
                   loc="lower center", ncol=min(4, len(names)), fontsize=7, frameon=False)
     figure.tight_layout(rect=(0, 0.06, 1, 1))
-    with atomic_output(path) as tmp:
-        figure.savefig(tmp, format="png", dpi=80)
-    plt.close(figure)
+    save_figure(figure, path, dpi=80)
 
 
 def markdown(result: dict) -> str:
@@ -317,17 +307,14 @@ def markdown(result: dict) -> str:
             lines.append(f"| {CRITERIA[criterion]} | {pick['candidate']} | "
                          f"{pick['target_acc']:.3f} | {seeds} | {regret} |")
         lines.append("")
-    lines += ["## Runs", "",
-              ("| task | candidate | seed | DEV | IW (no control variate) | source val | IM | "
-              "target | domain classifier acc | effective samples | max weight |"),
-              "|---|---|---|---|---|---|---|---|---|---|---|"]
-    for run in result["runs"]:
-        lines.append(f"| {run['task']} | {run['candidate']} | {run['seed']} | "
-                     f"{run['dev_target_acc']:.3f} | {run['weighted_target_acc']:.3f} | "
-                     f"{run['source_val_acc']:.3f} | {run['information_maximization']:.3f} | "
-                     f"{run['target_acc']:.3f} | "
-                     f"{run['domain_accuracy']:.3f} | {run['effective_samples']:.0f} of "
-                     f"{run['validation_samples']} | {run['weight_max']:.1f} |")
+    scores = ("dev_target_acc", "weighted_target_acc", "source_val_acc",
+              "information_maximization", "target_acc", "domain_accuracy")
+    lines += ["## Runs", "", *table(
+        ["task", "candidate", "seed", "DEV", "IW (no control variate)", "source val", "IM",
+         "target", "domain classifier acc", "effective samples", "max weight"],
+        ([run["task"], run["candidate"], run["seed"], *(f"{run[key]:.3f}" for key in scores),
+          f"{run['effective_samples']:.0f} of {run['validation_samples']}",
+          f"{run['weight_max']:.1f}"] for run in result["runs"]))]
     return "\n".join(lines) + "\n"
 
 

@@ -1,7 +1,7 @@
 """DIRT-T refinement of finished adaptation runs (issue 4, beyond seed 004): how much target
 accuracy does refining each Table 2 run on its unlabelled target images add, and at what cost?
 
-    python benchmarks/uda_refinement.py [--tasks mnist_usps ...] [--teachers cdlm dann ...]
+    python -m benchmarks uda_refinement [--tasks mnist_usps ...] [--teachers cdlm dann ...]
         [--seeds 0 1 2] [--parallel 2] [--runs-dir runs/benchmarks/uda_refinement]
         [--set key=value ...] [--report-only]
 
@@ -18,20 +18,26 @@ wall time of both, whose sum is what the issue's 15-minute budget per task run c
 
 from __future__ import annotations
 
-import argparse
 import json
 import statistics
-from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
 from pathlib import Path
 
 import torch
-from preset_runs import describe_device, read_run, run_resumable
-from uda_model_selection import finished_run
-from uda_results import TASKS
 
-ROOT = Path(__file__).resolve().parents[1]
-RUNS = ROOT / "runs" / "benchmarks"
+from benchmarks.arguments import (
+    RESULTS,
+    RUNS,
+    add_overrides,
+    add_parallel,
+    add_seeds,
+    study_parser,
+)
+from benchmarks.launch import run_all, run_resumable
+from benchmarks.preset_runs import describe_device, read_run
+from benchmarks.results_table import save_figure, table, utc_now, write_result
+from benchmarks.uda_model_selection import finished_run
+from benchmarks.uda_results import TASKS
+
 # Teacher -> (label, row, run folders under runs/benchmarks that hold its seeds).
 TEACHERS = {
     "cdlm": ("CDLM (shipped preset)", "cdlm", ["uda", "uda_shipped_rerun"]),
@@ -118,19 +124,18 @@ def summarize(runs: list[dict]) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = study_parser(__doc__)
     parser.add_argument("--tasks", nargs="+", default=["mnist_usps", "usps_mnist",
                                                        "mnist_mnistm", "fashion_fashionm"],
                         choices=list(TASKS))
     parser.add_argument("--teachers", nargs="+", default=list(TEACHERS), choices=list(TEACHERS))
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--parallel", type=int, default=2, help="runs at a time (each with its teacher's train.num_threads)")
+    add_seeds(parser)
+    add_parallel(parser, "runs at a time (each with its teacher's train.num_threads)")
     parser.add_argument("--runs-dir", type=Path, default=RUNS / "uda_refinement")
     parser.add_argument("--runs-root", type=Path, default=RUNS,
                         help="the folder that holds the teachers' run folders")
-    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
-    parser.add_argument("--set", dest="overrides", action="append", default=[],
-                        metavar="KEY=VALUE", help="override a refinement setting (repeatable)")
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    add_overrides(parser, "override a refinement setting (repeatable)")
     parser.add_argument("--report-only", action="store_true",
                         help="collect finished refinements, train none")
     args = parser.parse_args()
@@ -143,18 +148,16 @@ def main() -> None:
             teacher_run = finished_run(args.runs_root, folders, task, row, seed)
             if teacher_run is not None:
                 pending.append((teacher_run, refined_dir(args.runs_dir, teacher, task, seed)))
-        with ThreadPoolExecutor(max_workers=args.parallel) as pool:
-            lines = pool.map(lambda job: run_resumable(["refine", str(job[0])], job[1],
-                                                       args.overrides), pending)
-            for line in lines:
-                print(line, flush=True)
+        run_all(pending, lambda job: run_resumable(["refine", str(job[0])], job[1],
+                                                   args.overrides), args.parallel)
     runs = [run for job in jobs
             if (run := collect(*job, args.runs_dir, args.runs_root)) is not None]
     if not runs:
         raise SystemExit(f"no finished refinements under {args.runs_dir}; run without "
-                         "--report-only first (the teachers come from benchmarks/uda_results.py)")
+                         "--report-only first (the teachers come from `python -m benchmarks "
+                         "uda_results`)")
     result = {"benchmark": "uda_refinement", "method": "dirt_t", "strategy": "alternating",
-              "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+              "date": utc_now(),
               "device": describe_device([refinement_threads(runs), *args.overrides], args.parallel),
               "torch": torch.__version__, "checkpoint_rule": "last", "overrides": args.overrides,
               "protocol": ("target accuracy of the method's target classifier (CDLM: C(x~_ts); "
@@ -166,10 +169,7 @@ def main() -> None:
 
 
 def _write(result: dict, out: Path) -> None:
-    from cyclekit.core.atomic import atomic_write_text
-
-    atomic_write_text(out / "uda_refinement.json", json.dumps(result, indent=2) + "\n")
-    atomic_write_text(out / "uda_refinement.md", markdown(result))
+    write_result(out, "uda_refinement", result, markdown(result))
     _figure(result, out / "uda_refinement.png")
 
 
@@ -179,8 +179,6 @@ def _figure(result: dict, path: Path) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-
-    from cyclekit.core.atomic import atomic_output
 
     tasks = list(result["tasks"])
     teachers = list(dict.fromkeys(run["teacher"] for run in result["runs"]))
@@ -201,9 +199,7 @@ def _figure(result: dict, path: Path) -> None:
                                       label=TEACHERS[name][0]) for name in teachers],
                   loc="lower center", ncol=min(4, len(teachers)), fontsize=7, frameon=False)
     figure.tight_layout(rect=(0, 0.1, 1, 1))
-    with atomic_output(path) as tmp:
-        figure.savefig(tmp, format="png", dpi=80)
-    plt.close(figure)
+    save_figure(figure, path, dpi=80)
 
 
 def _cell(stats: dict) -> str:
@@ -233,13 +229,14 @@ def markdown(result: dict) -> str:
                 f"{_cell(row['refined_target_acc_feature'])} | {TASKS[task][1]['cdlm']:.3f} | "
                 f"{row['teacher_wall_s']['mean']:.0f} | {row['refined_wall_s']['mean']:.0f} | "
                 f"{row['total_wall_s']['mean']:.0f} |")
-    lines += ["", "Per run:", "", ("| task | teacher | seed | teacher run | teacher acc | "
-              "refined acc | refined features | refined source acc |"), "|---|---|---|---|---|---|---|---|"]
-    for run in result["runs"]:
-        lines.append(f"| {TASKS[run['task']][0]} | {TEACHERS[run['teacher']][0]} | {run['seed']} | "
-                     f"`{run['teacher_folder']}` | {run['teacher_target_acc']:.3f} | "
-                     f"{run['refined_target_acc']:.3f} | {run['refined_target_acc_feature']:.3f} | "
-                     f"{run['refined_source_acc']:.3f} |")
+    accuracies = ("teacher_target_acc", "refined_target_acc", "refined_target_acc_feature",
+                  "refined_source_acc")
+    lines += ["", "Per run:", "", *table(
+        ["task", "teacher", "seed", "teacher run", "teacher acc", "refined acc",
+         "refined features", "refined source acc"],
+        ([TASKS[run["task"]][0], TEACHERS[run["teacher"]][0], run["seed"],
+          f"`{run['teacher_folder']}`", *(f"{run[key]:.3f}" for key in accuracies)]
+         for run in result["runs"]))]
     return "\n".join(lines) + "\n"
 
 

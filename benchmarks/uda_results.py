@@ -1,7 +1,7 @@
 """Unsupervised domain adaptation (issue 4, seed 004): Table 2 with CDLM, DANN and the source-
 and target-only bounds; the ablations of Tables 3, 6 and 7; A-distance, t-SNE and Fig. 5.
 
-    python benchmarks/uda_results.py [--tasks mnist_usps ...] [--rows cdlm dann ...]
+    python -m benchmarks uda_results [--tasks mnist_usps ...] [--rows cdlm dann ...]
         [--seeds 0 1 2] [--parallel 2] [--runs-dir runs/benchmarks/uda] [--report-only]
         [--set key=value ...]
 
@@ -22,25 +22,25 @@ from the CDLM seed-0 run this call collected; ``uda.md`` links the figures found
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
-from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
 from pathlib import Path
 
 import torch
-from preset_runs import (
+
+from benchmarks import ROOT
+from benchmarks.arguments import add_overrides, add_preset_table, study_parser
+from benchmarks.launch import run_all, run_preset
+from benchmarks.preset_runs import (
     describe_device,
     matches_preset,
     read_run,
     run_dir,
-    run_preset,
     stale_run,
     summarize,
 )
+from benchmarks.results_table import stamp, write_json, write_markdown
 
-ROOT = Path(__file__).resolve().parents[1]
 PRESETS = ROOT / "configs" / "uda"
 
 TASKS = {  # task -> label; the paper's Table 2 (source only, DANN, CDLM x~_ts, target only)
@@ -108,17 +108,11 @@ TSNE_COUNT = 500
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = study_parser(__doc__)
     parser.add_argument("--tasks", nargs="+", default=list(TASKS), choices=list(TASKS))
     parser.add_argument("--rows", nargs="+", default=list(ROWS), choices=list(ROWS))
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--parallel", type=int, default=2, help="runs at a time (1 thread each)")
-    parser.add_argument("--runs-dir", type=Path, default=ROOT / "runs" / "benchmarks" / "uda")
-    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
-    parser.add_argument("--figures", type=Path, default=ROOT / "docs" / "figures")
-    parser.add_argument("--report-only", action="store_true", help="only collect finished runs")
-    parser.add_argument("--set", dest="overrides", action="append", default=[],
-                        help="override for every run (e.g. data.data_dir=...)")
+    add_preset_table(parser, "uda")
+    add_overrides(parser, "override for every run (e.g. data.data_dir=...)")
     parser.add_argument("--device", default=None,
                         help="where the collected runs trained, when that is not this machine "
                              "(e.g. runs trained on a GPU machine, reported here)")
@@ -129,17 +123,15 @@ def main() -> None:
             if (PRESETS / f"{task}_{row}.yaml").is_file()]
     jobs = [job for job in jobs if not _stale(job, args.runs_dir, args.overrides)]
     if not args.report_only:
-        with ThreadPoolExecutor(max_workers=args.parallel) as pool:
-            for line in pool.map(lambda job: run_preset(
-                    PRESETS / f"{job[0]}_{job[1]}.yaml", run_dir(args.runs_dir, *job), job[2],
-                    args.overrides), jobs):
-                print(line, flush=True)
+        run_all(jobs, lambda job: run_preset(PRESETS / f"{job[0]}_{job[1]}.yaml",
+                                             run_dir(args.runs_dir, *job), job[2],
+                                             args.overrides), args.parallel)
     runs = [run for run in (_collect(job, args.runs_dir, args.parallel, args.device)
                             for job in jobs) if run is not None]
     collected = {(run["task"], run["row"], run["seed"]) for run in runs}
     runs = _earlier_runs(args.out / "uda.json", collected, args.overrides) + runs
     result = {
-        "benchmark": "uda", "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        **stamp("uda"),
         "device": "; ".join(sorted({run["device"] for run in runs})),
         "torch": torch.__version__, "checkpoint_rule": "last", "split": "test",
         "presets": "configs/uda/<task>_<row>.yaml", "overrides": args.overrides,
@@ -148,10 +140,7 @@ def main() -> None:
                   **{table: numbers for table, (_, numbers) in ABLATIONS.items()}},
         "bar": BAR, "runs": runs, "summary": summarize(runs, "task"),
     }
-    from cyclekit.core.atomic import atomic_write_text
-
-    args.out.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(args.out / "uda.json", json.dumps(result, indent=2) + "\n")
+    write_json(args.out / "uda.json", result)
     _a_distance_figure(result["summary"], list(TASKS), args.figures / "uda_a_distance.png")
     for task in args.tasks:
         if (task, "cdlm", 0) not in collected:
@@ -164,7 +153,7 @@ def main() -> None:
                                      for kind in ("tsne", "generations"))]
     figures = [os.path.relpath(args.figures / name, args.out) for name in names
                if (args.figures / name).is_file()]
-    atomic_write_text(args.out / "uda.md", _markdown(result, list(TASKS), figures))
+    write_markdown(args.out / "uda.md", _markdown(result, list(TASKS), figures))
 
 
 def _stale(job: tuple[str, str, int], runs_dir: Path, overrides: list[str]) -> bool:
@@ -318,7 +307,7 @@ def _a_distance_figure(summary: dict, tasks: list[str], path: Path) -> None:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    from cyclekit.core.atomic import atomic_output
+    from cyclekit.atomic import atomic_output
 
     bars = {"raw pixels": ("cdlm", "a_distance_raw"), "DANN features": ("dann", "a_distance_feature"),
             "CDLM features (h)": ("cdlm", "a_distance_feature")}
@@ -352,8 +341,8 @@ def _tsne_figure(trained: Path, path: Path, title: str) -> None:
     """h_s / h_t and z_st / z_ts of a CDLM run (seed 0) on test images (Fig. 7)."""
     if not _has_weights(trained):
         return
-    from cyclekit.core.trainer import load_trained_method
-    from cyclekit.methods.cdlm_eval import codes
+    from cyclekit.adaptation.cdlm_evaluation import codes
+    from cyclekit.engine.loading import load_trained_method
     from cyclekit.viz.tsne import save_domain_tsne
 
     config, method = load_trained_method(trained)
@@ -368,9 +357,9 @@ def _generations_figure(task: str, trained: Path, path: Path) -> None:
     """Target test images over x~_ts of a CDLM run (seed 0) (Fig. 5)."""
     if not _has_weights(trained):
         return
-    from cyclekit.core.trainer import load_trained_method
-    from cyclekit.methods.cdlm_eval import source_like
-    from cyclekit.viz import save_image_grid
+    from cyclekit.adaptation.cdlm_evaluation import source_like
+    from cyclekit.engine.loading import load_trained_method
+    from cyclekit.viz.grid import save_image_grid
 
     config, method = load_trained_method(trained)
     target = method.load_data(config).y.test.images[:FIGURE_COUNT]

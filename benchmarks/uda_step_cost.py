@@ -1,7 +1,7 @@
 """What an option costs per training step: one adaptation preset under several sets of
 overrides, timed side by side in one process (issue 4's budget questions).
 
-    python benchmarks/uda_step_cost.py PRESET --variant NAME=KEY=VALUE[,KEY=VALUE...] ...
+    python -m benchmarks uda_step_cost PRESET --variant NAME=KEY=VALUE[,KEY=VALUE...] ...
         [--set KEY=VALUE ...] [--rounds 50] [--steps 5] [--warmup 10] --out DIR
 
 Every variant is the preset with ``--set`` and its own overrides, built and stepped as
@@ -16,22 +16,22 @@ Needs the preset's data (``CYCLEKIT_DATA``).
 
 from __future__ import annotations
 
-import argparse
-import json
 import statistics
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
 import torch
-from preset_runs import describe_device
 
+from benchmarks.arguments import add_overrides, one_line_errors, study_parser
+from benchmarks.launch import interleaved
+from benchmarks.preset_runs import describe_device
+from benchmarks.results_table import report, table, utc_now, whole_call, write_result
 from cyclekit.config import load_config
-from cyclekit.core.atomic import atomic_write_text
-from cyclekit.core.players import Players
-from cyclekit.core.strategy import build_strategy
-from cyclekit.core.trainer import _to_device, build_method, lr_factor, make_fabric
-from cyclekit.errors import CyclekitError
+from cyclekit.cyclic.strategies import build_strategy
+from cyclekit.engine.loading import build_method
+from cyclekit.engine.players import Players
+from cyclekit.engine.schedules import lr_factor
+from cyclekit.engine.trainer import _to_device, make_fabric
 
 
 class Stepper:
@@ -75,26 +75,24 @@ def parse_variant(text: str) -> tuple[str, list[str]]:
 
 
 def to_markdown(result: dict) -> str:
-    lines = [f"# Step cost of `{result['preset']}` ({result['date']})", "",
-             (f"Device: {result['device']}; torch {result['torch']}. Overrides for every variant: "
-              f"{result['overrides'] or 'none'}. {result['rounds']} rounds of {result['steps']} "
-              f"steps per variant, interleaved, after {result['warmup']} uncounted rounds; median "
-              f"over rounds. Wall time of the whole call: {result['wall_s']:.0f} s."), "",
-             "| variant | overrides | s / step (median) | min – max | ratio to the first |",
-             "|---|---|---|---|---|"]
-    for name, row in result["variants"].items():
-        lines.append(f"| {name} | {', '.join(row['overrides']) or '–'} | {row['median_s']:.4f} | "
-                     f"{row['min_s']:.4f} – {row['max_s']:.4f} | {row['ratio']:.2f} |")
-    return "\n".join(lines) + "\n"
+    protocol = (f"Device: {result['device']}; torch {result['torch']}. Overrides for every "
+                f"variant: {result['overrides'] or 'none'}. {result['rounds']} rounds of "
+                f"{result['steps']} steps per variant, interleaved, after {result['warmup']} "
+                f"uncounted rounds; median over rounds. {whole_call(result)}")
+    rows = ([name, ", ".join(row["overrides"]) or "–", f"{row['median_s']:.4f}",
+             f"{row['min_s']:.4f} – {row['max_s']:.4f}", f"{row['ratio']:.2f}"]
+            for name, row in result["variants"].items())
+    return report(f"Step cost of `{result['preset']}`", result["date"], protocol,
+                  table(["variant", "overrides", "s / step (median)", "min – max",
+                         "ratio to the first"], rows))
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = study_parser(__doc__)
     parser.add_argument("preset", type=Path)
     parser.add_argument("--variant", dest="variants", action="append", required=True,
                         metavar="NAME=KEY=VALUE[,...]", help="a named set of overrides (repeatable)")
-    parser.add_argument("--set", dest="overrides", action="append", default=[],
-                        metavar="KEY=VALUE", help="an override of every variant (repeatable)")
+    add_overrides(parser, "an override of every variant (repeatable)")
     parser.add_argument("--rounds", type=int, default=50)
     parser.add_argument("--steps", type=int, default=5)
     parser.add_argument("--warmup", type=int, default=10)
@@ -106,20 +104,13 @@ def main() -> None:
     if len(variants) != len(args.variants):
         raise SystemExit("uda_step_cost: two --variant share a name; give each its own NAME")
     common = [*args.overrides, "train.num_threads=1"]
-    try:
+    with one_line_errors("uda_step_cost"):
         steppers = {name: Stepper(args.preset, [*common, *extra])
                     for name, extra in variants.items()}
-    except (CyclekitError, FileNotFoundError) as error:
-        raise SystemExit(f"uda_step_cost: {error}") from None
-    times = {name: [] for name in variants}
-    for round_index in range(args.warmup + args.rounds):
-        for name, stepper in steppers.items():
-            seconds = stepper.seconds_per_step(args.steps)
-            if round_index >= args.warmup:
-                times[name].append(seconds)
+    times = interleaved({name: lambda stepper=stepper: stepper.seconds_per_step(args.steps)
+                         for name, stepper in steppers.items()}, args.rounds, args.warmup)
     first = statistics.median(next(iter(times.values())))
-    result = {"benchmark": "uda_step_cost", "preset": str(args.preset),
-              "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    result = {"benchmark": "uda_step_cost", "preset": str(args.preset), "date": utc_now(),
               "device": describe_device(common, 1), "torch": torch.__version__,
               "overrides": args.overrides, "rounds": args.rounds, "steps": args.steps,
               "warmup": args.warmup, "wall_s": time.perf_counter() - started,
@@ -129,10 +120,7 @@ def main() -> None:
                                   "ratio": statistics.median(samples) / first,
                                   "samples_s": samples}
                            for name, samples in times.items()}}
-    args.out.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(args.out / "step_cost.json", json.dumps(result, indent=2) + "\n")
-    atomic_write_text(args.out / "step_cost.md", to_markdown(result))
-    print(to_markdown(result))
+    write_result(args.out, "step_cost", result, to_markdown(result), echo=True)
 
 
 if __name__ == "__main__":

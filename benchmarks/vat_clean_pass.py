@@ -1,7 +1,7 @@
 """What reusing the student's clean prediction in DIRT-T's virtual adversarial term saves, and
 that it changes no weight.
 
-    python benchmarks/vat_clean_pass.py TEACHER [TEACHER ...] [--set KEY=VALUE ...]
+    python -m benchmarks vat_clean_pass TEACHER [TEACHER ...] [--set KEY=VALUE ...]
         [--threads 1 2] [--rounds 20] [--steps 4] [--warmup 3] [--check-steps 20] --out DIR
 
 DIRT-T (``cyclekit/methods/dirt_t.py``) predicts the target batch with the student for its
@@ -25,22 +25,20 @@ Writes ``vat_clean_pass.{json,md}`` into ``--out``. Needs the teachers' data
 
 from __future__ import annotations
 
-import argparse
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
+from operator import itemgetter
 from pathlib import Path
 
 import torch
-from paired_steps import add_arguments, check_and_time, describe_protocol, write_result
-from preset_runs import describe_device
-from uda_step_cost import Stepper
 
+import cyclekit.adaptation.dirt_t as dirt_t
+from benchmarks.paired_steps import check_and_time, comparison_markdown, run_comparison
+from benchmarks.preset_runs import describe_device
+from benchmarks.uda_step_cost import Stepper
+from cyclekit.adaptation.refine import refinement_config
 from cyclekit.config import save_config
-from cyclekit.errors import CyclekitError
-from cyclekit.methods import dirt_t
-from cyclekit.refine import refinement_config
 
 REUSED, RECOMPUTED = "clean prediction reused", "clean prediction recomputed"
 
@@ -76,31 +74,16 @@ def measure(teacher: Path, overrides: list[str], threads: int, args) -> dict:
 
 
 def to_markdown(result: dict) -> str:
-    lines = [f"# DIRT-T's VAT with the student's clean prediction reused ({result['date']})", "",
-             describe_protocol(result, "refinement"), "",
-             ("| teacher | method | precision | device | weights differ by | "
-              "s / step, recomputed | s / step, reused | ratio |"),
-             "|---|---|---|---|---|---|---|---|"]
-    for row in result["rows"]:
-        medians = row["median_s"]
-        lines.append(f"| `{row['teacher']}` | {row['teacher_method']} | {row['precision']} | "
-                     f"{row['device']} | {row['max_weight_difference_after_check']:.1e} | "
-                     f"{medians[RECOMPUTED]:.4f} | {medians[REUSED]:.4f} | {row['ratio']:.3f} |")
-    return "\n".join(lines) + "\n"
+    leading = {"teacher": lambda row: f"`{row['teacher']}`",
+               "method": itemgetter("teacher_method"), "precision": itemgetter("precision"),
+               "device": itemgetter("device")}
+    return comparison_markdown(
+        result, "DIRT-T's VAT with the student's clean prediction reused", "refinement",
+        leading, (RECOMPUTED, "recomputed"), (REUSED, "reused"))
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("teachers", type=Path, nargs="+")
-    add_arguments(parser)
-    args = parser.parse_args()
-    started = time.perf_counter()
-    try:
-        rows = [measure(teacher, args.overrides, threads, args)
-                for teacher in args.teachers for threads in args.threads]
-    except (CyclekitError, FileNotFoundError) as error:
-        raise SystemExit(f"vat_clean_pass: {error}") from None
-    write_result("vat_clean_pass", rows, args, started, to_markdown)
+    run_comparison("vat_clean_pass", __doc__, "teachers", measure, to_markdown)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ weights (their batch-norm statistics re-estimated, as the run evaluates them), t
 iterate saved beside them, and through that last iterate with its statistics re-estimated the
 same way, which separates what the average gives from what the re-estimation gives.
 
-    python benchmarks/weight_average_eval.py RUN_DIR [RUN_DIR ...] --out DIR [--threads 2]
+    python -m benchmarks weight_average_eval RUN_DIR [RUN_DIR ...] --out DIR [--threads 2]
 
 Trains nothing. Scores the checkpoint of each run's own rule ("last"): the target classifier's
 test accuracy (CDLM: through x~_ts), the classifier on features, and the source test accuracy,
@@ -14,15 +14,15 @@ as ``uda_eval`` computes them; the averaged scores are checked against the run's
 
 from __future__ import annotations
 
-import argparse
 import json
 import statistics
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
 import torch
-from preset_runs import describe_cpu
+
+from benchmarks.arguments import study_parser
+from benchmarks.results_table import cpu_cores, stamp, write_result
 
 ACCURACIES = {"target_acc": "target, x~_ts", "target_acc_feature": "target, features",
               "source_acc": "source"}
@@ -34,13 +34,13 @@ WEIGHTS = {"averaged": "averaged", "last_iterate": "last iterate",
 
 def scores(run_dir: Path, weights: str) -> dict[str, float]:
     """The three test accuracies of ``run_dir`` through one of the ``WEIGHTS``."""
+    from cyclekit.adaptation.domain_batch_norm import SOURCE
+    from cyclekit.adaptation.evaluation import accuracy
     from cyclekit.config import load_config
-    from cyclekit.core.checkpoint import load_checkpoint
-    from cyclekit.core.strategy import build_strategy
-    from cyclekit.core.trainer import build_method, selected_checkpoint
-    from cyclekit.core.weight_average import WeightAverage, strategy_forward
-    from cyclekit.methods.uda_eval import accuracy
-    from cyclekit.nets.domain_batch_norm import SOURCE
+    from cyclekit.cyclic.strategies import build_strategy
+    from cyclekit.engine.checkpoint import load_checkpoint
+    from cyclekit.engine.loading import build_method, selected_checkpoint
+    from cyclekit.engine.weight_average import WeightAverage, strategy_forward
 
     config = load_config(run_dir / "config.yaml")
     method = build_method(config, torch.device("cpu"))
@@ -72,7 +72,7 @@ def scores(run_dir: Path, weights: str) -> dict[str, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = study_parser(__doc__)
     parser.add_argument("runs", type=Path, nargs="+", help="finished runs with a weight average")
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--threads", type=int, default=2)
@@ -93,20 +93,14 @@ def main() -> None:
         rows.append(row)
         print(f"{run_dir}: " + ", ".join(f"{WEIGHTS[w]} {row[w]['target_acc']:.4f}"
                                          for w in WEIGHTS), flush=True)
-    result = {"benchmark": "weight_average_eval",
-              "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-              "device": describe_cpu(), "torch": torch.__version__,
+    result = {**stamp("weight_average_eval"), "device": cpu_cores(), "torch": torch.__version__,
               "threads": args.threads, "checkpoint_rule": "last",
               "protocol": "each run scored through its averaged weights (statistics "
                           "re-estimated, as evaluated), the last iterate of the same checkpoint, "
                           "and that iterate with its statistics re-estimated the same way "
                           "(50 training batches); test splits; nothing selected",
               "wall_s": round(time.perf_counter() - started, 1), "runs": rows}
-    from cyclekit.core.atomic import atomic_write_text
-
-    args.out.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(args.out / "weight_average_eval.json", json.dumps(result, indent=2) + "\n")
-    atomic_write_text(args.out / "weight_average_eval.md", markdown(result))
+    write_result(args.out, "weight_average_eval", result, markdown(result))
 
 
 def markdown(result: dict) -> str:

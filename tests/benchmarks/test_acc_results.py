@@ -3,11 +3,6 @@ dSprites settings."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
-
 
 def _run(setting: str, kind: str, seed: int, metrics: dict) -> dict:
     return {"kind": kind, "setting": setting, "seed": seed, "run_wall_time_s": 100.0 + seed,
@@ -16,8 +11,7 @@ def _run(setting: str, kind: str, seed: int, metrics: dict) -> dict:
 
 
 def test_markdown_has_a_column_per_mnist_preset():
-    sys.path.insert(0, str(BENCHMARKS))
-    import acc_results
+    from benchmarks import acc_results
 
     dsprites = {f"test/{m}/{f}": 0.1 for m in ("mi", "untrained/mi", "entropy")
                 for f in acc_results.DSPRITES_FACTORS}

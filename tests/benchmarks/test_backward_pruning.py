@@ -5,19 +5,15 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
-from pathlib import Path
 
 import yaml
 
+from tests.benchmarks.studies import run_study
 from tests.conftest import TINY_UDA
-
-BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 
 
 def _benchmark(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(BENCHMARKS / "backward_pruning.py"), *args],
-                          check=False, capture_output=True, text=True, timeout=300)
+    return run_study("backward_pruning", *args)
 
 
 def test_pruned_backward_leaves_the_weights_bit_identical_and_is_timed(tmp_path):

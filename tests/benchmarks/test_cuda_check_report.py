@@ -5,14 +5,11 @@ from __future__ import annotations
 
 import copy
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 from cyclekit.config import build_config, save_config
+from tests.benchmarks.studies import run_study
 from tests.conftest import TINY_UDA
-
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "cuda_check_report.py"
 
 
 def _device_run(folder: Path, config, steps: int, log: str) -> None:
@@ -46,8 +43,7 @@ def test_report(tmp_path):
         {"config": cpu_config, "metrics": {"target_acc": 0.55}, "run_wall_time_s": 99.0,
          "device": "cpu (x86_64, 2 cores)"}]}))
 
-    done = subprocess.run([sys.executable, str(SCRIPT), str(runs), "--out", str(out)],
-                          capture_output=True, text=True, timeout=120, check=False)
+    done = run_study("cuda_check_report", runs, "--out", out, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     result = json.loads((out / "cuda_check.json").read_text())
     assert result["device"] == "NVIDIA H200 (143771 MiB, driver 580.1), torch 2.11.0+cu130, 16 CPU cores"

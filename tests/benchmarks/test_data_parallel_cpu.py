@@ -5,17 +5,15 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import yaml
 
-BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+from tests.benchmarks.studies import run_study
 
 
 def _benchmark(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(BENCHMARKS / "data_parallel_cpu.py"), *args],
-                          check=False, capture_output=True, text=True, timeout=300, cwd=cwd)
+    return run_study("data_parallel_cpu", *args, cwd=cwd)
 
 
 def _preset(tmp_path: Path, tiny_settings: dict) -> Path:

@@ -3,15 +3,9 @@ summary and the table (building the recipes needs ../shared; it is exercised by 
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
-BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
-sys.path.insert(0, str(BENCHMARKS))
-
-import mnistm_recipes
+from benchmarks import mnistm_recipes
 
 
 def _run(row: str, seed: int, accuracy: float, measured: str) -> dict:

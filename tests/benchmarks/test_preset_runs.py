@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import torch
 import yaml
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
-from preset_runs import describe_device, matches_preset
+from benchmarks.preset_runs import describe_device, matches_preset
 
 PRESET = Path(__file__).resolve().parents[2] / "configs" / "acc_dsprites_augmented.yaml"
 

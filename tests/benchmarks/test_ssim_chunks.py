@@ -5,15 +5,12 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
-from pathlib import Path
 
-BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+from tests.benchmarks.studies import run_study
 
 
 def _benchmark(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(BENCHMARKS / "ssim_chunks.py"), *args],
-                          check=False, capture_output=True, text=True, timeout=300)
+    return run_study("ssim_chunks", *args)
 
 
 def test_chunks_give_the_mean_of_one_call_and_are_timed(tmp_path):

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "throughput.py"
+from tests.benchmarks.studies import run_study
 
 TOP_LEVEL = ("benchmark", "date", "wall_time_s", "torch", "threads", "cpu_model", "batch_size",
              "sizes", "reps", "warmup", "peak_gflops", "results", "best_variants")
@@ -17,9 +14,8 @@ ROW = ("method", "strategy", "image_size", "batch_size", "path", "variant", "cha
 
 
 def test_quick_run_writes_json_and_markdown(tmp_path):
-    completed = subprocess.run(
-        [sys.executable, str(SCRIPT), "--quick", "--out", str(tmp_path)],
-        capture_output=True, text=True, timeout=400, check=False)  # slow on a busy CPU
+    completed = run_study("throughput", "--quick", "--out", tmp_path,
+                          timeout=400)  # slow on a busy CPU
     assert completed.returncode == 0, completed.stderr[-2000:]
     result = json.loads((tmp_path / "throughput.json").read_text())
     for key in TOP_LEVEL:

@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
-
-BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 
 
 @pytest.fixture
 def curves():
-    sys.path.insert(0, str(BENCHMARKS))
-    import tracking_curves
+    from benchmarks import tracking_curves
 
     return tracking_curves
 

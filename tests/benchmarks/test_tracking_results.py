@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
-BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 NAMES = ("Couple", "Crossing", "David", "Diving", "Football1", "bag")
 
 
 @pytest.fixture
 def results():
-    sys.path.insert(0, str(BENCHMARKS))
-    import tracking_results
+    from benchmarks import tracking_results
 
     return tracking_results
 

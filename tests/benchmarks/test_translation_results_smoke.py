@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "translation_results.py"
+from tests.benchmarks.studies import study_command, study_env
+
 TINY = ["data.x=digits", "data.y=digits", "data.limit_train=160", "data.limit_test=48",
         "data.val_size=32", "data.image_size=16", "train.steps=4", "train.precision=32-true",
         "model.generator_channels=8", "model.generator_blocks=1", "model.discriminator_channels=8",
@@ -16,12 +16,13 @@ TINY = ["data.x=digits", "data.y=digits", "data.limit_train=160", "data.limit_te
 
 
 def _bench(tmp_path: Path, *extra: str) -> subprocess.CompletedProcess:
-    command = [sys.executable, str(SCRIPT), "--datasets", "mnist_usps", "--rows", "cyclegan",
+    command = [*study_command("translation_results"), "--datasets", "mnist_usps", "--rows", "cyclegan",
                "cyclegn", "--seeds", "0", "--parallel", "2", "--runs-dir", str(tmp_path / "runs"),
                "--out", str(tmp_path / "out"), "--figures", str(tmp_path / "fig"), *extra]
     for item in TINY:
         command += ["--set", item]
-    return subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+    return subprocess.run(command, capture_output=True, text=True, timeout=300, env=study_env(),
+                          check=False)
 
 
 def test_runs_collects_and_does_not_repeat_finished_runs(tmp_path):

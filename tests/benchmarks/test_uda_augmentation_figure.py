@@ -5,15 +5,11 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
-from pathlib import Path
 
 import torch
 
-BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
-sys.path.insert(0, str(BENCHMARKS))
-
-from uda_augmentation_figure import ink_heights
+from benchmarks.uda_augmentation_figure import ink_heights
+from tests.benchmarks.studies import study_command, study_env
 
 
 def test_ink_height_spans_the_first_to_the_last_row_with_ink():
@@ -25,10 +21,11 @@ def test_ink_height_spans_the_first_to_the_last_row_with_ink():
 
 
 def test_the_script_writes_its_record_and_figure(tmp_path):
-    subprocess.run([sys.executable, str(BENCHMARKS / "uda_augmentation_figure.py"),
+    subprocess.run([*study_command("uda_augmentation_figure"),
                     "--tasks", "mnist_usps", "--set", "data.source=digits",
                     "--set", "data.target=digits_m", "--set", "data.image_size=16",
-                    "--out", str(tmp_path)], check=True, capture_output=True)
+                    "--out", str(tmp_path)], check=True, capture_output=True,
+                   env=study_env())
     record = json.loads((tmp_path / "augmentation.json").read_text())["tasks"][0]
     assert record["source"] == "digits" and record["images"]["source"] > 100
     assert record["augmentation"]["augment_scale"] == 1.4

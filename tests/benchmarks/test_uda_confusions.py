@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 
-BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
-sys.path.insert(0, str(BENCHMARKS))
-
-import uda_confusions
+from benchmarks import uda_confusions
 
 MATRIX = np.array([[8, 2, 0],
                    [0, 5, 5],

@@ -2,14 +2,8 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
-sys.path.insert(0, str(BENCHMARKS))
-
-import uda_design_screen
-from preset_runs import summarize
+from benchmarks import uda_design_screen
+from benchmarks.preset_runs import summarize
 
 
 def _run(task: str, row: str, seed: int, metrics: dict) -> dict:

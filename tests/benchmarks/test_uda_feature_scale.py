@@ -3,16 +3,10 @@ the report."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 import torch
 
-BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
-sys.path.insert(0, str(BENCHMARKS))
-
-import uda_feature_scale
+from benchmarks import uda_feature_scale
 
 
 def _directions(count: int, seed: int) -> torch.Tensor:

@@ -5,19 +5,14 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 import torch
 
-BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
-sys.path.insert(0, str(BENCHMARKS))
-
-import uda_model_selection
-from test_uda_results_smoke import TINY
+from benchmarks import uda_model_selection
+from tests.benchmarks.studies import study_command, study_env
+from tests.benchmarks.test_uda_results_smoke import TINY
 
 
 def test_information_maximisation_rewards_confident_predictions_spread_over_classes():
@@ -66,18 +61,18 @@ def test_a_malformed_candidate_is_refused_in_one_line():
 
 def test_a_tiny_run_is_measured_end_to_end(tmp_path):
     runs = tmp_path / "runs"
-    command = [sys.executable, str(BENCHMARKS / "uda_results.py"), "--tasks", "mnist_usps",
+    command = [*study_command("uda_results"), "--tasks", "mnist_usps",
                "--rows", "cdlm", "--seeds", "0", "--runs-dir", str(runs / "tiny"),
                "--out", str(tmp_path / "uda"), "--figures", str(tmp_path / "figures")]
     for item in TINY:
         command += ["--set", item]
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    env = study_env(OMP_NUM_THREADS="1")
     trained = subprocess.run(command, capture_output=True, text=True, timeout=300, env=env,
                              check=False)
     assert trained.returncode == 0, trained.stderr[-2000:]
     out = tmp_path / "selection"
     measured = subprocess.run(
-        [sys.executable, str(BENCHMARKS / "uda_model_selection.py"), "--tasks", "mnist_usps",
+        [*study_command("uda_model_selection"), "--tasks", "mnist_usps",
          "--seeds", "0", "--runs-root", str(runs), "--candidate", "tiny cdlm=cdlm:missing,tiny",
          "--out", str(out)], capture_output=True, text=True, timeout=300, env=env, check=False)
     assert measured.returncode == 0, measured.stderr[-2000:]

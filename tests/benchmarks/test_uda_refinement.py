@@ -4,20 +4,15 @@ digits over photos) refined end to end, then collected again without training.""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
-sys.path.insert(0, str(BENCHMARKS))
-
-import uda_refinement
-from preset_runs import describe_device
-from test_uda_results_smoke import TINY
-from uda_results import ROWS
+from benchmarks import uda_refinement
+from benchmarks.preset_runs import describe_device
+from benchmarks.uda_results import ROWS
+from tests.benchmarks.studies import study_command, study_env
+from tests.benchmarks.test_uda_results_smoke import TINY
 
 
 def _run(teacher: str, seed: int, before: float, after: float) -> dict:
@@ -57,8 +52,8 @@ def test_the_device_line_names_the_threads_the_refinements_copied_from_their_tea
 
 def test_a_tiny_run_is_refined_and_collected_end_to_end(tmp_path):
     runs = tmp_path / "runs"
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    command = [sys.executable, str(BENCHMARKS / "uda_results.py"), "--tasks", "mnist_usps",
+    env = study_env(OMP_NUM_THREADS="1")
+    command = [*study_command("uda_results"), "--tasks", "mnist_usps",
                "--rows", "cdlm", "--seeds", "0", "--runs-dir", str(runs / "uda"),
                "--out", str(tmp_path / "uda"), "--figures", str(tmp_path / "figures")]
     for item in TINY:
@@ -67,7 +62,7 @@ def test_a_tiny_run_is_refined_and_collected_end_to_end(tmp_path):
                              check=False)
     assert trained.returncode == 0, trained.stderr[-2000:]
     out, refined_root = tmp_path / "out", tmp_path / "refined"
-    refine = [sys.executable, str(BENCHMARKS / "uda_refinement.py"), "--tasks", "mnist_usps",
+    refine = [*study_command("uda_refinement"), "--tasks", "mnist_usps",
               "--teachers", "cdlm", "--seeds", "0", "--runs-root", str(runs), "--runs-dir",
               str(refined_root), "--out", str(out), "--set", "train.steps=3",
               "--set", "train.checkpoint_every=3"]

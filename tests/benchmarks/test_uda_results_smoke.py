@@ -5,12 +5,11 @@ figures are written."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "uda_results.py"
+from tests.benchmarks.studies import study_command, study_env
+
 TINY = ["data.source=digits", "data.target=digits_m", "data.channels=3", "data.image_size=16",
         "data.limit_train=160", "data.limit_test=64", "data.val_size=32", "train.steps=4",
         "train.batch_size=8", "train.eval_every=2", "train.sample_every=4",
@@ -18,12 +17,12 @@ TINY = ["data.source=digits", "data.target=digits_m", "data.channels=3", "data.i
 
 
 def _bench(tmp_path: Path, *extra: str) -> subprocess.CompletedProcess:
-    command = [sys.executable, str(SCRIPT), "--tasks", "mnist_usps", "--rows", "cdlm", "dann",
+    command = [*study_command("uda_results"), "--tasks", "mnist_usps", "--rows", "cdlm", "dann",
                "--seeds", "0", "--parallel", "2", "--runs-dir", str(tmp_path / "runs"),
                "--out", str(tmp_path / "out"), "--figures", str(tmp_path / "fig"), *extra]
     for item in TINY:
         command += ["--set", item]
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}  # tiny runs: no thread pools to spin
+    env = study_env(OMP_NUM_THREADS="1")  # tiny runs: no thread pools to spin
     return subprocess.run(command, capture_output=True, text=True, timeout=300, env=env,
                           check=False)
 
@@ -73,8 +72,7 @@ def test_runs_collects_and_does_not_repeat_finished_runs(tmp_path):
 
 
 def test_ordering_of_a_task_the_paper_gives_no_numbers_for():
-    sys.path.insert(0, str(SCRIPT.parent))
-    import uda_results
+    from benchmarks import uda_results
 
     rows = ["cdlm_pm1", "cdlm_pm2", "cdlm"]
     summary = {"fashion_fashionm": {row: {"metrics": {"target_acc": {"mean": acc}}}

@@ -5,19 +5,16 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import yaml
 
+from tests.benchmarks.studies import run_study
 from tests.conftest import TINY_UDA
-
-BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 
 
 def _benchmark(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(BENCHMARKS / "uda_step_cost.py"), *args],
-                          check=False, capture_output=True, text=True, timeout=300)
+    return run_study("uda_step_cost", *args)
 
 
 def _tiny_preset(tmp_path: Path) -> Path:

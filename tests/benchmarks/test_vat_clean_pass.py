@@ -5,15 +5,12 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
-from pathlib import Path
 
-BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+from tests.benchmarks.studies import run_study
 
 
 def _benchmark(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(BENCHMARKS / "vat_clean_pass.py"), *args],
-                          check=False, capture_output=True, text=True, timeout=300)
+    return run_study("vat_clean_pass", *args)
 
 
 def test_reusing_the_clean_prediction_leaves_the_weights_bit_identical_and_is_timed(

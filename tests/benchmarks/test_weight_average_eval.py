@@ -5,17 +5,12 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 
 import pytest
 
+from benchmarks import weight_average_eval
 from cyclekit.config import build_config
-from cyclekit.core.trainer import train
-
-BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
-sys.path.insert(0, str(BENCHMARKS))
-
-import weight_average_eval
+from cyclekit.engine.trainer import train
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
