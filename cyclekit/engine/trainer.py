@@ -1,10 +1,11 @@
 """The training loop: plain PyTorch you can read top to bottom, run through Lightning Fabric.
 
 Fabric launches the processes (CPU by default, CUDA when asked, DDP over several processes
-with gloo or NCCL) and handles precision; the loop itself is visible here: draw an unpaired
-batch, let the method's training step (its strategy) update the players, log, validate, draw samples, checkpoint. At the
-end the checkpoint named by ``eval.checkpoint`` is evaluated on the test split and the run
-directory gets ``metrics.json`` and ``report.html``.
+with gloo or NCCL) and handles precision; the :class:`~cyclekit.engine.run.Run` builds the
+experiment; the loop itself is visible here: step the run (a batch, the method's training
+step, the weight average), log, validate, draw samples, checkpoint. At the end the
+checkpoint named by ``eval.checkpoint`` is evaluated on the test split and the run directory
+gets ``metrics.json`` and ``report.html``.
 """
 
 from __future__ import annotations
@@ -25,17 +26,13 @@ from cyclekit.atomic import atomic_write_text
 from cyclekit.config import ExperimentConfig, save_config
 from cyclekit.data.cache import cache_dir
 from cyclekit.engine.checkpoint import (
-    AVERAGED_WEIGHTS,
     latest_checkpoint,
     load_checkpoint,
-    load_weights,
-    save_checkpoint,
 )
 from cyclekit.engine.interrupt import stop_on_signals
 from cyclekit.engine.loading import build_method, selected_checkpoint
 from cyclekit.engine.method import Method
 from cyclekit.engine.precision import slow_precision_warning
-from cyclekit.engine.rng import capture_rng_state, restore_rng_state
 from cyclekit.engine.run import Run, make_fabric
 from cyclekit.engine.run_log import RunLog
 from cyclekit.errors import CheckpointError, CyclekitError, CyclekitWarning, RunStopped
@@ -70,31 +67,22 @@ def train(config: ExperimentConfig, run_dir: str | Path, *, resume: bool = False
     seed_everything(config.seed, verbose=False)
 
     run = Run(config, fabric)
-    method, players, average = run.method, run.players, run.average
     loop = LoopState()
     log = RunLog(run_dir, enabled=is_main)
     checkpoints = run_dir / "checkpoints"
 
-    def rank_state() -> dict:
-        """What differs between data-parallel ranks: each draws its own batches and noise."""
-        return {"batcher": run.batcher.state_dict(), "method_extra": method.extra_state(),
-                "rng": capture_rng_state()}
-
     def state(own: dict | None = None) -> dict:
-        """The checkpoint's state; ``own``: this rank's ``rank_state()`` when already taken."""
+        """The checkpoint's state; ``own``: this rank's ``run.rank_state()`` when already taken."""
         return {"fingerprint": config.fingerprint(), "world_size": fabric.world_size,
-                "loop": asdict(loop), "players": players.state_dict(),
-                "strategy": run.training_step.state_dict(), **(own or rank_state()),
-                **({"weight_average": average.state_dict()} if average else {})}
+                "loop": asdict(loop), **run.checkpoint_state(), **(own or run.rank_state())}
 
     if resume:
-        loop, average_continued = _restore(fabric, config, checkpoints, run)
+        loop, events = _restore(fabric, config, checkpoints, run)
         if is_main:  # overrides given on resume (e.g. more steps) become part of the run
             save_config(config, run_dir / "config.yaml")
         log.truncate_after(loop.step)
-        log.event({"event": "resume", "step": loop.step})
-        if average and not average_continued:
-            log.event({"event": "weight_average_started", "step": loop.step})
+        for event in [{"event": "resume"}, *events]:
+            log.event({**event, "step": loop.step})
 
     train_cfg = config.train
     bar = tqdm(total=train_cfg.steps, initial=loop.step, disable=not (progress and is_main),
@@ -103,13 +91,12 @@ def train(config: ExperimentConfig, run_dir: str | Path, *, resume: bool = False
 
     def save_step_checkpoint() -> None:
         loop.wall_time = time.perf_counter() - started
-        own = rank_state()
+        own = run.rank_state()
         ranks = _gather_from_ranks(fabric, own)
         if is_main:
-            save_checkpoint(checkpoints, f"step_{loop.step:07d}", method,
-                            {**state(own), **({"ranks": ranks} if ranks else {})},
-                            keep=train_cfg.keep_checkpoints,
-                            averaged=average.method if average else None)
+            run.save(checkpoints, f"step_{loop.step:07d}",
+                     {**state(own), **({"ranks": ranks} if ranks else {})},
+                     keep=train_cfg.keep_checkpoints)
 
     with stop_on_signals(enabled=fabric.world_size == 1) as stop:
         while loop.step < train_cfg.steps:
@@ -122,16 +109,14 @@ def train(config: ExperimentConfig, run_dir: str | Path, *, resume: bool = False
             bar.update(1)
             if step % train_cfg.log_every == 0 or last:
                 log.scalars(step, {**{f"loss/{k}": v for k, v in loop.running.items()},
-                                   **{f"lr/{k}": v for k, v in players.learning_rates().items()},
+                                   **{f"lr/{k}": v for k, v in run.players.learning_rates().items()},
                                    **run.training_step.log_values()})
                 bar.set_postfix({k: f"{v:.3g}" for k, v in loop.running.items()}, refresh=False)
             if is_main and (step % train_cfg.eval_every == 0 or last):
-                if average:
-                    run.reestimate_average(loop.step)
+                run.prepare_evaluated(loop.step)
                 loop.wall_time = time.perf_counter() - started
                 _validate(config, run.evaluated, run.data, fabric, log, loop,
-                          lambda: save_checkpoint(checkpoints, "best", method, state(),
-                                                  averaged=average.method if average else None))
+                          lambda: run.save(checkpoints, "best", state()))
             if is_main and (step % train_cfg.sample_every == 0 or last):
                 _save_samples(run.evaluated, run.data, fabric,
                               run_dir / "samples" / f"step_{step:07d}.png", config.eval.num_samples)
@@ -139,8 +124,8 @@ def train(config: ExperimentConfig, run_dir: str | Path, *, resume: bool = False
                 save_step_checkpoint()
                 fabric.barrier()
             if stop.requested:
-                if average and is_main:
-                    run.reestimate_average(loop.step)
+                if is_main:
+                    run.prepare_evaluated(loop.step)
                 save_step_checkpoint()
                 log.event({"event": "stopped", "step": loop.step, "signal": stop.signal_name})
                 bar.close()
@@ -152,7 +137,7 @@ def train(config: ExperimentConfig, run_dir: str | Path, *, resume: bool = False
 
     metrics: dict[str, float] = {}
     if is_main:
-        metrics = evaluate_run(config, run_dir, method=method, pair=run.data, fabric=fabric,
+        metrics = evaluate_run(config, run_dir, method=run.method, pair=run.data, fabric=fabric,
                                progress=progress)
     fabric.barrier()
     if fabric.world_size > 1 and torch.distributed.is_initialized():
@@ -223,29 +208,15 @@ def _holds_a_run(run_dir: Path) -> bool:
 
 
 def _restore(fabric: Fabric, config: ExperimentConfig, checkpoints: Path, run: Run,
-             ) -> tuple[LoopState, bool]:
-    """Everything of the latest checkpoint back in place; with whether it continued the weight
-    average (False when it holds none, ``train.ema_decay`` set on resume: the average then
-    restarts, its next update copying the restored weights)."""
+             ) -> tuple[LoopState, list[dict]]:
+    """The latest checkpoint back in place; the loop's counters and the events to log."""
     path = latest_checkpoint(checkpoints)
     state = load_checkpoint(path, run.method, fingerprint=config.fingerprint(),
                             device=fabric.device)
     if state["world_size"] != fabric.world_size:
         raise CheckpointError(f"checkpoint '{path}' was written by {state['world_size']} "
                               f"process(es); resume with train.devices={state['world_size']}")
-    run.players.load_state_dict(state["players"])
-    run.training_step.load_state_dict(state["strategy"])
-    own = state["ranks"][fabric.global_rank] if "ranks" in state else state
-    run.batcher.load_state_dict(own["batcher"])
-    run.method.load_extra_state(own["method_extra"], fabric.device)
-    restore_rng_state(own["rng"])
-    continued = False
-    if run.average:
-        continued = (path / AVERAGED_WEIGHTS).is_file() and "weight_average" in state
-        if continued:
-            load_weights(path / AVERAGED_WEIGHTS, run.average.method, fabric.device)
-        run.average.load_state_dict(state["weight_average"] if continued else {"updates": 0})
-    return LoopState(**state["loop"]), continued
+    return LoopState(**state["loop"]), run.restore(path, state)
 
 
 def _gather_from_ranks(fabric: Fabric, value: object) -> list | None:
