@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from benchmarks import ROOT
+from cyclekit.errors import CyclekitError
 
 RESULTS = ROOT / "benchmarks" / "results"
 FIGURES = ROOT / "docs" / "figures"
@@ -28,10 +29,9 @@ def add_overrides(parser: argparse.ArgumentParser, help: str | None = None,
                         help=help)
 
 
-def add_seeds(parser: argparse.ArgumentParser, default: list[int] | None = None,
-              flag: str = "--seeds") -> None:
-    parser.add_argument(flag, type=int, nargs="+", default=[0, 1, 2] if default is None
-                        else default)
+def add_seeds(parser: argparse.ArgumentParser) -> None:
+    """``--seeds`` (default 0 1 2)."""
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
 
 
 def add_parallel(parser: argparse.ArgumentParser,
@@ -63,14 +63,12 @@ def add_preset_table(parser: argparse.ArgumentParser, runs: str, figures: bool =
 
 
 @contextmanager
-def one_line_errors(study: str, *errors: type[BaseException]) -> Iterator[None]:
-    """A ``CyclekitError`` or ``FileNotFoundError`` (and ``errors``) inside ends the study with
+def one_line_errors(study: str) -> Iterator[None]:
+    """A ``CyclekitError`` or ``FileNotFoundError`` inside ends the study with
     ``SystemExit("STUDY: the error")``."""
-    from cyclekit.errors import CyclekitError
-
     try:
         yield
-    except (CyclekitError, FileNotFoundError, *errors) as error:
+    except (CyclekitError, FileNotFoundError) as error:
         raise SystemExit(f"{study}: {error}") from None
 
 

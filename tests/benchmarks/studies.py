@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -27,3 +28,17 @@ def run_study(*args: object, cwd: Path | None = None,
     """``python -m benchmarks ARGS``, its output captured; never raises on a failing study."""
     return subprocess.run(study_command(*args), capture_output=True, text=True,
                           timeout=timeout, env=study_env(), cwd=cwd, check=False)
+
+
+# A paired comparison (``benchmarks/paired_steps.py``) at its smallest: one thread, two rounds.
+PAIRED_SMALLEST = ("--set", "train.precision=32-true", "--threads", "1", "--rounds", "2",
+                   "--warmup", "0", "--steps", "2", "--check-steps", "4")
+
+
+def paired_row(out: Path, name: str) -> dict:
+    """The one row of ``out/NAME.json`` written with ``PAIRED_SMALLEST``, checked: one thread,
+    the two builds' weights identical after the check, two timed rounds of each."""
+    (row,) = json.loads((out / f"{name}.json").read_text())["rows"]
+    assert row["threads"] == 1 and row["max_weight_difference_after_check"] == 0.0
+    assert all(len(samples) == 2 for samples in row["samples_s"].values())
+    return row

@@ -3,12 +3,11 @@ photos) trained with and without the pruned backward pass, weights compared, bot
 
 from __future__ import annotations
 
-import json
 import subprocess
 
 import yaml
 
-from tests.benchmarks.studies import run_study
+from tests.benchmarks.studies import PAIRED_SMALLEST, paired_row, run_study
 from tests.conftest import TINY_UDA
 
 
@@ -20,14 +19,10 @@ def test_pruned_backward_leaves_the_weights_bit_identical_and_is_timed(tmp_path)
     preset, out = tmp_path / "cdlm.yaml", tmp_path / "pruning"
     preset.write_text(yaml.safe_dump({"method": "cdlm", "strategy": {"name": "alternating"},
                                       **TINY_UDA["cdlm"]}))
-    done = _benchmark(str(preset), "--set", "train.precision=32-true", "--threads", "1",
-                      "--rounds", "2", "--warmup", "0", "--steps", "2", "--check-steps", "4",
-                      "--out", str(out))
+    done = _benchmark(str(preset), *PAIRED_SMALLEST, "--out", str(out))
     assert done.returncode == 0, done.stderr
-    (row,) = json.loads((out / "backward_pruning.json").read_text())["rows"]
-    assert row["method"] == "cdlm" and row["threads"] == 1
-    assert row["max_weight_difference_after_check"] == 0.0
-    assert all(len(samples) == 2 for samples in row["samples_s"].values())
+    row = paired_row(out, "backward_pruning")
+    assert row["method"] == "cdlm"
     assert row["ratio"] == row["median_s"]["stepped players only"] / row["median_s"]["every parameter"]
     assert "| cdlm | cpu" in (out / "backward_pruning.md").read_text()
 
