@@ -1,9 +1,9 @@
 """cyclekit: cyclic learning in PyTorch (Zou & Hao's framework and the methods built on it).
 
-Importing the package registers every shipped method (one subpackage per method family).
+One subpackage per method family (translation, adaptation, latent, affinity, tracking); the
+registry imports a family when one of its methods is asked for by name.
 """
 
-from cyclekit import adaptation, affinity, latent, tracking, translation  # noqa: F401 (registers)
 from cyclekit.config import ExperimentConfig, build_config, load_config
 from cyclekit.engine.loading import create_method
 from cyclekit.registry import list_methods, register_method

@@ -19,17 +19,14 @@ import sys
 import warnings
 from pathlib import Path
 
-from cyclekit.adaptation.predict import predict
-from cyclekit.adaptation.refine import refine
 from cyclekit.config import load_config
-from cyclekit.data.domain import list_domains
-from cyclekit.demo import run_demo
 from cyclekit.engine.inference_device import add_device_option
-from cyclekit.engine.trainer import evaluate_run, train
 from cyclekit.errors import CyclekitError, CyclekitWarning, RunStopped
 from cyclekit.registry import get_method_class, list_methods
 from cyclekit.tracking.cli import add_track_parser
-from cyclekit.translation.translate import translate_files
+
+# Each command imports its implementation (and with it PyTorch) when it runs, so that
+# ``cyclekit --help`` and a mistyped argument answer at once.
 
 _default_formatwarning = warnings.formatwarning
 
@@ -125,6 +122,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _demo(args) -> int:
+    from cyclekit.demo import run_demo
 
     results = run_demo(args.methods, args.out, args.overrides, progress=not args.no_progress)
     for method, metrics in results.items():
@@ -137,6 +135,7 @@ def _demo(args) -> int:
 
 
 def _train(args) -> int:
+    from cyclekit.engine.trainer import train
 
     saved = args.out / "config.yaml"
     source = saved if args.resume and saved.is_file() else args.config  # resume: the run's own
@@ -148,6 +147,7 @@ def _train(args) -> int:
 
 
 def _refine(args) -> int:
+    from cyclekit.adaptation.refine import refine
 
     metrics = refine(args.teacher, args.out, args.overrides, resume=args.resume,
                      progress=not args.no_progress)
@@ -157,6 +157,7 @@ def _refine(args) -> int:
 
 
 def _eval(args) -> int:
+    from cyclekit.engine.trainer import evaluate_run
 
     config_path = args.run_dir / "config.yaml"
     if not config_path.is_file():
@@ -167,6 +168,7 @@ def _eval(args) -> int:
 
 
 def _translate(args) -> int:
+    from cyclekit.translation.translate import translate_files
 
     summary = translate_files(args.run_dir, args.inputs, args.direction, args.out,
                               device=args.device)
@@ -177,6 +179,7 @@ def _translate(args) -> int:
 
 
 def _predict(args) -> int:
+    from cyclekit.adaptation.predict import predict
 
     rows = predict(args.run_dir, args.inputs, args.out, device=args.device)
     print(f"labelled {len(rows)} image(s); written to {args.out}")
@@ -184,6 +187,7 @@ def _predict(args) -> int:
 
 
 def _list(args) -> int:
+    from cyclekit.data.domain import list_domains
 
     for name in list_methods():
         cls = get_method_class(name)

@@ -1,11 +1,15 @@
-"""The method registry (timm-style): ``@register_method`` records a class by name.
+"""The method registry (timm-style): a method is found by name.
 
-A leaf: it imports no method. The shipped methods register when :mod:`cyclekit` is imported
-(each method family's package imports its methods).
+A leaf: it imports no method. Methods are declared as entry points of the group
+``cyclekit.methods`` (the shipped ones in cyclekit's ``pyproject.toml``; another installed
+package adds its own the same way) and imported only when their name is asked for, so a
+command loads the one method family it runs. ``@register_method`` records a class defined
+anywhere else (a script, a notebook) under ``cls.name``.
 """
 
 from __future__ import annotations
 
+from importlib.metadata import entry_points
 from typing import TYPE_CHECKING
 
 from cyclekit.errors import ConfigError
@@ -13,23 +17,33 @@ from cyclekit.errors import ConfigError
 if TYPE_CHECKING:
     from cyclekit.engine.method import Method
 
+ENTRY_POINT_GROUP = "cyclekit.methods"
 _METHODS: dict[str, type[Method]] = {}
 
 
 def register_method(cls: type[Method]) -> type[Method]:
     """Class decorator: make ``cls`` available under ``cls.name``."""
-    if cls.name in _METHODS:
+    known = _METHODS.get(cls.name)
+    if known is not None and known is not cls:
         raise ValueError(f"method '{cls.name}' is registered twice")
     _METHODS[cls.name] = cls
     return cls
 
 
+def _declared() -> dict:
+    return {point.name: point for point in entry_points(group=ENTRY_POINT_GROUP)}
+
+
 def list_methods() -> list[str]:
-    """Names of all registered methods, sorted."""
-    return sorted(_METHODS)
+    """Names of all methods, declared or registered, sorted."""
+    return sorted({*_declared(), *_METHODS})
 
 
 def get_method_class(name: str) -> type[Method]:
+    """The method class registered or declared under ``name`` (importing its module)."""
     if name not in _METHODS:
-        raise ConfigError(f"unknown method '{name}'; choose one of {sorted(_METHODS)}")
+        declared = _declared()
+        if name not in declared:
+            raise ConfigError(f"unknown method '{name}'; choose one of {list_methods()}")
+        register_method(declared[name].load())
     return _METHODS[name]

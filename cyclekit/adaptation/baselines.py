@@ -22,7 +22,7 @@ from typing import ClassVar
 import torch
 import torch.nn.functional as F
 
-from cyclekit.adaptation.domain_batch_norm import BATCH_NORMS, SOURCE, TARGET
+from cyclekit.adaptation.domain_batch_norm import BATCH_NORMS, TARGET
 from cyclekit.adaptation.domain_discriminator import DomainDiscriminator
 from cyclekit.adaptation.gradient_reversal import reversal_coefficient
 from cyclekit.adaptation.lenet import FEATURE_ACTIVATIONS, INPUT_NORMS, LeNetClassifier

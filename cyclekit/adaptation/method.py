@@ -69,7 +69,6 @@ class UDADataConfig:
     augment_fill: str = field(default="black", metadata=ADDED_LATER)
 
     def validate(self) -> None:
-
         for key in ("source", "target"):
             check_choice(f"data.{key}", getattr(self, key), tuple(list_domains()))
         check_choice("data.channels", self.channels, (1, 3))

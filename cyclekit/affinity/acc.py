@@ -30,6 +30,7 @@ from cyclekit.affinity.affinity import (
 )
 from cyclekit.affinity.conv_embedder import ConvEmbedder
 from cyclekit.affinity.evaluation import (
+    AccData,
     correspondence_rows,
     evaluate_acc,
     load_acc_data,
@@ -163,7 +164,6 @@ class AffinityCycleConsistency(CyclicMethod):
 
     @classmethod
     def load_data(cls, config) -> AccData:
-
         return load_acc_data(config)
 
     def make_batcher(self, data: AccData, *, rank: int = 0, world_size: int = 1) -> SetBatcher:
@@ -231,13 +231,10 @@ class AffinityCycleConsistency(CyclicMethod):
     # -- reports -----------------------------------------------------------------------------
 
     def validation_losses(self, data: AccData, device) -> dict[str, float]:
-
         return {"val/acc_loss": validation_loss(self, data, device)}
 
     def sample_rows(self, data: AccData, count: int, device):
-
         return correspondence_rows(self, data, count, device)
 
     def evaluate(self, data: AccData, *, cache_dir, device, progress: bool = False):
-
         return evaluate_acc(self, data, device)

@@ -32,7 +32,6 @@ class DataConfig:
     val_size: int = 256
 
     def validate(self) -> None:
-
         for key in ("x", "y"):
             check_choice(f"data.{key}", getattr(self, key), tuple(list_domains()))
         check_choice("data.channels", self.channels, (1, 3))

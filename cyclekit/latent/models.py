@@ -68,7 +68,6 @@ class ILVMDataConfig:
     val_size: int = 1000
 
     def validate(self) -> None:
-
         check_choice("data.x", self.x, tuple(list_domains()))
         check_choice("data.prior", self.prior, tuple(PRIORS))
         check_choice("data.channels", self.channels, (1, 3))

@@ -1,7 +1,2 @@
 """Unsupervised tracking: CycleTrack and CycleTrack-EM (Zou & Hao), the one-pass tracking
-protocol (trackers, runner, OTB / VOT / pysot evaluation) and the video data. Importing this
-package registers CycleTrack."""
-
-from cyclekit.tracking.cycletrack import CycleTrack
-
-__all__ = ["CycleTrack"]
+protocol (trackers, runner, OTB / VOT / pysot evaluation) and the video data."""

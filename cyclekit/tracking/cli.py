@@ -12,13 +12,12 @@ from pathlib import Path
 
 from cyclekit.engine.inference_device import add_device_option, inference_device
 from cyclekit.errors import DataError
-from cyclekit.tracking.evaluate import evaluate_results, markdown_table, write_report
 from cyclekit.tracking.protocols import PROTOCOLS, get_protocol
-from cyclekit.tracking.runner import run_tracker
 from cyclekit.tracking.sequences.discover import discover_sequences
 from cyclekit.tracking.sequences.vot import VOT_CONVERSIONS
-from cyclekit.tracking.temporal_robustness import evaluate_tre
-from cyclekit.tracking.trackers import tracker_factory
+
+# The commands import the trackers, the runner and the evaluation (and with them PyTorch)
+# when they run, so that ``cyclekit --help`` answers at once.
 
 
 def add_track_parser(commands) -> None:
@@ -78,6 +77,8 @@ def _sequences(paths: list[Path], vot_boxes: str):
 def _run(args) -> int:
     import torch
 
+    from cyclekit.tracking.runner import run_tracker
+    from cyclekit.tracking.trackers import tracker_factory
 
     if args.threads is not None:
         torch.set_num_threads(args.threads)
@@ -96,6 +97,11 @@ def _run(args) -> int:
 
 
 def _eval(args) -> int:
+    from cyclekit.tracking.evaluate import (
+        evaluate_results,
+        markdown_table,
+        write_report,
+    )
 
     get_protocol(args.protocol)  # unknown names fail before any file is read
     report = evaluate_results(args.results, _sequences([args.data], args.vot_boxes),
@@ -110,6 +116,10 @@ def _eval(args) -> int:
 
 def _tre(args) -> int:
     import torch
+
+    from cyclekit.tracking.evaluate import markdown_table, write_report
+    from cyclekit.tracking.temporal_robustness import evaluate_tre
+    from cyclekit.tracking.trackers import tracker_factory
 
 
     get_protocol(args.protocol)

@@ -188,7 +188,6 @@ class CycleTrack(CyclicMethod):
 
     @classmethod
     def load_data(cls, config):
-
         return load_tracking_data(config)
 
     def make_batcher(self, data, *, rank: int = 0, world_size: int = 1) -> VideoPairBatcher:
@@ -230,15 +229,12 @@ class CycleTrack(CyclicMethod):
     # -- reports -----------------------------------------------------------------------------
 
     def validation_losses(self, data, device) -> dict[str, float]:
-
         return validation_losses(self, data, device)
 
     def sample_rows(self, data, count: int, device):
-
         return sample_rows(self, data, count, device)
 
     def evaluate(self, data, *, cache_dir, device, progress: bool = False):
-
         return evaluate_cycletrack(self, data, device, progress=progress)
 
 

@@ -15,6 +15,7 @@ import torch
 import yaml
 
 from cyclekit.errors import ConfigError
+from cyclekit.registry import get_method_class, list_methods
 from cyclekit.tracking.ncc import NCCTracker
 from cyclekit.tracking.tracker import Tracker
 
@@ -44,6 +45,8 @@ def tracker_factory(spec: str | Path, device: torch.device | str = "cpu") -> Tra
         raise ConfigError(f"{spec!s} is neither a baseline ({', '.join(BASELINES)}) nor a run "
                           f"directory (no config.yaml in it)")
     method = (yaml.safe_load(config_path.read_text()) or {}).get("method")
+    if method in list_methods():
+        get_method_class(method)  # importing a method registers its run loader, if it has one
     if method not in RUN_TRACKERS:
         raise ConfigError(f"run directory {run_dir} was trained with method {method!r}, which "
                           f"has no tracker loader; trackers exist for: "
