@@ -37,10 +37,9 @@ def scores(run_dir: Path, weights: str) -> dict[str, float]:
     from cyclekit.adaptation.domain_batch_norm import SOURCE
     from cyclekit.adaptation.evaluation import accuracy
     from cyclekit.config import load_config
-    from cyclekit.cyclic.strategies import build_strategy
     from cyclekit.engine.checkpoint import load_checkpoint
     from cyclekit.engine.loading import build_method, selected_checkpoint
-    from cyclekit.engine.weight_average import WeightAverage, strategy_forward
+    from cyclekit.engine.weight_average import WeightAverage
 
     config = load_config(run_dir / "config.yaml")
     method = build_method(config, torch.device("cpu"))
@@ -57,13 +56,12 @@ def scores(run_dir: Path, weights: str) -> dict[str, float]:
             return {name: value.to(memory_format=memory_format) if value.dim() == 4 else value
                     for name, value in batcher.next().items()}
 
-        forward = strategy_forward(build_strategy(config.strategy),
-                                   set(method.player_params()), int(state["loop"]["step"]))
         autocast = torch.autocast("cpu", dtype=torch.bfloat16,
                                   enabled=config.train.precision == "bf16-mixed")
         with torch.random.fork_rng(devices=[]), autocast:
             torch.manual_seed(config.seed)  # the same draws whatever ran before in this process
-            copy.reestimate_batch_norm(forward, batches)
+            copy.reestimate_batch_norm(method.make_training_step(), set(method.player_params()),
+                                       int(state["loop"]["step"]), batches)
         method = copy.method.eval()
     return {"target_acc": accuracy(method.classify, data.y.test, method, "cpu"),
             "target_acc_feature": accuracy(method.classify_features, data.y.test, method, "cpu"),
