@@ -60,7 +60,7 @@ def measure(preset: Path, overrides: list[str], threads: int, args) -> dict:
     torch.set_num_threads(threads)
     common = [*overrides, f"train.num_threads={threads}"]
     pruned, full = Stepper(preset, common), Stepper(preset, common)
-    full.players.__class__ = FullBackwardPlayers
+    full.run.players.__class__ = FullBackwardPlayers
     row = check_and_time({PRUNED: as_variant(pruned), FULL: as_variant(full)}, args)
     return {"preset": str(preset), "threads": threads, "method": pruned.config.method,
             "device": describe_device(common, 1), **row,

@@ -41,7 +41,7 @@ def as_variant(stepper: Stepper) -> Variant:
 
 
 def largest_weight_difference(a: Stepper, b: Stepper) -> float:
-    pairs = zip(a.method.state_dict().values(), b.method.state_dict().values())
+    pairs = zip(a.run.method.state_dict().values(), b.run.method.state_dict().values())
     return max(((x.double() - y.double()).abs().max().item() for x, y in pairs
                 if x.is_floating_point()), default=0.0)
 

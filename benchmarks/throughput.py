@@ -11,9 +11,9 @@ same machine, interleaved (A B C A B C ...):
   discriminators, separate real/fake discriminator passes, a list-based image pool and
   ``.item()`` on every loss. CycleGN's reference trains the same generators by alternating
   EM phases (no_grad pseudo-label, L1, one Adam per generator) from the same loader.
-* ``cyclekit`` variants: the library's own step (``UnpairedBatcher`` over in-memory tensors,
-  ``build_method``, ``Players``, ``build_strategy``, ``strategy.step`` and
-  ``players.step_schedulers`` as in ``cyclekit/core/trainer.py``) with ``train.channels_last``
+* ``cyclekit`` variants: the library's own step (the run object over in-memory tensors, as
+  the trainer steps: ``UnpairedBatcher``, the method's players and strategy, the schedules)
+  with ``train.channels_last``
   on (the package default) or off, and with ``torch.compile`` of the generators and
   discriminators.
 
@@ -44,13 +44,10 @@ from torch.utils.flop_counter import FlopCounterMode
 from benchmarks.arguments import study_parser
 from benchmarks.results_table import utc_now, write_result
 from cyclekit.config import build_config
-from cyclekit.cyclic.strategies import build_strategy
+from cyclekit.data.domain import DomainData
+from cyclekit.data.pair import DomainPair, DomainSplits
 from cyclekit.data.transforms import to_model_images
-from cyclekit.data.unpaired import UnpairedBatcher
-from cyclekit.engine.loading import build_method
-from cyclekit.engine.players import Players
-from cyclekit.engine.schedules import lr_factor
-from cyclekit.engine.trainer import make_fabric
+from cyclekit.engine.run import Run, make_fabric
 from cyclekit.nets.init import init_weights
 from cyclekit.translation.patch_discriminator import (
     PatchDiscriminator,
@@ -252,7 +249,7 @@ class ReferenceLoop:
 
 
 # --------------------------------------------------------------------------------------------
-# The cyclekit path: the library's own step, driven as cyclekit/core/trainer.py drives it.
+# The cyclekit path: the library's own step, through the run object as the trainer drives it.
 # --------------------------------------------------------------------------------------------
 
 class CyclekitLoop:
@@ -266,33 +263,27 @@ class CyclekitLoop:
                                          "precision": precision},
         })
         torch.manual_seed(seed)
-        self.fabric = make_fabric(self.config.train)
-        self.device = self.fabric.device
-        self.method = build_method(self.config, self.device)
-        if compiled:
+        # As load_pair keeps a domain: (N, C, H, W) float32 in [-1, 1], in memory.
+        x = to_model_images(np.ascontiguousarray(images_a.transpose(0, 3, 1, 2)), size, 3)
+        y = to_model_images(np.ascontiguousarray(images_b.transpose(0, 3, 1, 2)), size, 3)
+        self.run = Run(self.config, make_fabric(self.config.train),
+                       data=DomainPair(x=_train_only("a", x), y=_train_only("b", y)))
+        self.method, self.device = self.run.method, self.run.fabric.device
+        if compiled:  # the compiled modules share the parameters the players optimise
             self.method.f = torch.compile(self.method.f, dynamic=False)
             self.method.g = torch.compile(self.method.g, dynamic=False)
             for term in self.method.objective.critic_terms().values():
                 term.discriminator = torch.compile(term.discriminator, dynamic=False)
-        train = self.config.train
-        self.players = Players(self.fabric, self.method.player_params(),
-                               lambda name, params: self.method.make_optimizer(name, params, train),
-                               lr_factor(train), train.max_nonfinite)
-        self.strategy = build_strategy(self.config.strategy)
-        # As load_pair keeps a domain: (N, C, H, W) float32 in [-1, 1], in memory.
-        x = to_model_images(np.ascontiguousarray(images_a.transpose(0, 3, 1, 2)), size, 3)
-        y = to_model_images(np.ascontiguousarray(images_b.transpose(0, 3, 1, 2)), size, 3)
-        self.batcher = UnpairedBatcher(x, y, batch_size, seed=seed)
-        self.memory_format = torch.channels_last if channels_last else torch.contiguous_format
 
     def step(self, index: int) -> None:
-        batch = {name: images.to(self.device, memory_format=self.memory_format)
-                 for name, images in self.batcher.next().items()}
-        with self.fabric.autocast():
-            self.strategy.step(self.method, batch, self.players, index)
-        self.players.step_schedulers()
-        self.strategy.drain_events()
-        self.players.drain_events()
+        self.run.step(index)
+        self.run.drain_events()
+
+
+def _train_only(name: str, images: torch.Tensor) -> DomainSplits:
+    """A domain of training images only (the loop draws nothing else)."""
+    empty = DomainData(name, images[:0], None)
+    return DomainSplits(train=DomainData(name, images, None), val=empty, test=empty)
 
 
 # --------------------------------------------------------------------------------------------

@@ -4,9 +4,9 @@ overrides, timed side by side in one process (issue 4's budget questions).
     python -m benchmarks uda_step_cost PRESET --variant NAME=KEY=VALUE[,KEY=VALUE...] ...
         [--set KEY=VALUE ...] [--rounds 50] [--steps 5] [--warmup 10] --out DIR
 
-Every variant is the preset with ``--set`` and its own overrides, built and stepped as
-``cyclekit/core/trainer.py`` does (``build_method``, ``Players``, ``build_strategy``, the
-method's own batcher on its real data, the preset's precision and memory format), one thread,
+Every variant is the preset with ``--set`` and its own overrides, built and stepped by the
+run object as the trainer does (the method, its players, its training step, the method's own
+batcher on its real data, the preset's precision and memory format), one thread,
 on this CPU. The variants are stepped in turn, ``--steps`` training steps each per round
 (A B A B ...), so a slow spell of the machine falls on all of them; the first ``--warmup``
 rounds are not counted. Reports the median seconds per step of each variant over the rounds
@@ -27,41 +27,23 @@ from benchmarks.launch import interleaved
 from benchmarks.preset_runs import describe_device
 from benchmarks.results_table import report, table, utc_now, whole_call, write_result
 from cyclekit.config import load_config
-from cyclekit.cyclic.strategies import build_strategy
-from cyclekit.engine.loading import build_method
-from cyclekit.engine.players import Players
-from cyclekit.engine.schedules import lr_factor
-from cyclekit.engine.trainer import _to_device, make_fabric
+from cyclekit.engine.run import Run, make_fabric
 
 
 class Stepper:
-    """One variant: its method, players, strategy and batcher, stepped as the trainer steps."""
+    """One variant's run object, stepped as the trainer steps it."""
 
     def __init__(self, preset: Path, overrides: list[str]):
         self.config = load_config(preset, overrides)
         torch.manual_seed(self.config.seed)
-        self.fabric = make_fabric(self.config.train)
-        self.method = build_method(self.config, self.fabric.device)
-        train = self.config.train
-        self.players = Players(self.fabric, self.method.player_params(),
-                               lambda name, params: self.method.make_optimizer(name, params, train),
-                               lr_factor(train), train.max_nonfinite)
-        self.strategy = build_strategy(self.config.strategy)
-        self.batcher = self.method.make_batcher(self.method.load_data(self.config))
-        self.memory_format = (torch.channels_last if train.channels_last
-                              else torch.contiguous_format)
+        self.run = Run(self.config, make_fabric(self.config.train))
         self.index = 0
 
     def seconds_per_step(self, steps: int) -> float:
         started = time.perf_counter()
         for _ in range(steps):
-            batch = {name: _to_device(value, self.fabric.device, self.memory_format)
-                     for name, value in self.batcher.next().items()}
-            with self.fabric.autocast():
-                self.strategy.step(self.method, batch, self.players, self.index)
-            self.players.step_schedulers()
-            self.strategy.drain_events()
-            self.players.drain_events()
+            self.run.step(self.index)
+            self.run.drain_events()
             self.index += 1
         return (time.perf_counter() - started) / steps
 

@@ -67,7 +67,7 @@ def measure(teacher: Path, overrides: list[str], threads: int, args) -> dict:
         reused, recomputed = Stepper(preset, []), Stepper(preset, [])
     row = check_and_time({REUSED: (reused, nullcontext),
                           RECOMPUTED: (recomputed, clean_pass_recomputed)}, args)
-    return {"teacher": str(teacher), "teacher_method": reused.method.student.name,
+    return {"teacher": str(teacher), "teacher_method": reused.run.method.student.name,
             "threads": threads, "precision": reused.config.train.precision,
             "device": describe_device(common, 1), **row,
             "ratio": row["median_s"][REUSED] / row["median_s"][RECOMPUTED]}
