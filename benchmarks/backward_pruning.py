@@ -3,7 +3,7 @@
     python -m benchmarks backward_pruning PRESET [PRESET ...] [--set KEY=VALUE ...]
         [--threads 1 2] [--rounds 20] [--steps 4] [--warmup 3] [--check-steps 20] --out DIR
 
-``Players.update`` (``cyclekit/core/players.py``) asks autograd for the gradients of the
+``Players.update`` (``cyclekit/engine/players.py``) asks autograd for the gradients of the
 players it steps and no others. For every preset and thread count this script builds the
 preset twice from one seed, as ``benchmarks/uda_step_cost.py`` does, one copy with the
 trainer's players and one whose backward pass fills every parameter's gradient (the earlier

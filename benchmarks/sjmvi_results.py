@@ -5,7 +5,7 @@
 
 Each run trains a preset of ``configs/`` with another seed (one thread, checkpoint rule
 "last") and evaluates MSE z and MSE x on the test split (protocol in
-``cyclekit/methods/ilvm_eval.py``). Writes ``benchmarks/results/sjmvi.{json,md}`` (after every
+``cyclekit/latent/evaluation.py``). Writes ``benchmarks/results/sjmvi.{json,md}`` (after every
 run, so a cut-short benchmark still leaves what it measured) and, from each preset's first
 seed, the poster's figures ``docs/figures/sjmvi_*.png``. Run directories go to ``--runs``.
 """

@@ -4,7 +4,7 @@ that it changes no weight.
     python -m benchmarks vat_clean_pass TEACHER [TEACHER ...] [--set KEY=VALUE ...]
         [--threads 1 2] [--rounds 20] [--steps 4] [--warmup 3] [--check-steps 20] --out DIR
 
-DIRT-T (``cyclekit/methods/dirt_t.py``) predicts the target batch with the student for its
+DIRT-T (``cyclekit/adaptation/dirt_t.py``) predicts the target batch with the student for its
 teacher KL and entropy, and its VAT term needs the same prediction as the fixed target of its
 KL; ``virtual_adversarial_loss(..., clean_logits=logits)`` takes it instead of predicting the
 batch once more (the same weights and batch, batch norm normalising by the batch either way).
