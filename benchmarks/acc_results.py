@@ -1,4 +1,4 @@
-"""Measure ACC (seed 002): factor isolation on dSprites and digit style isolation on MNIST.
+"""Measure ACC (the ACC paper): factor isolation on dSprites and digit style isolation on MNIST.
 
     python -m benchmarks acc_results [--seeds 0 ... 9] [--mnist-seeds 0 1 2]
         [--settings xy shape_scale ...] [--mnist-settings mnist mnist_augmented]

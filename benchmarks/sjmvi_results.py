@@ -1,4 +1,4 @@
-"""Seed 001's MNIST table: SJMVI (KL and GAN bounds), VAE and AVB with a 2-D banana prior.
+"""Tiao et al.'s MNIST table: SJMVI (KL and GAN bounds), VAE and AVB with a 2-D banana prior.
 
     python -m benchmarks sjmvi_results --data-dir /work/shared/data [--seeds 0 1 2]
         [--presets sjmvi_kl_mnist sjmvi_gan_mnist vae_mnist avb_mnist] [--set key=value ...]
@@ -28,7 +28,7 @@ from cyclekit.engine.loading import build_method
 
 PRESETS = ("sjmvi_kl_mnist", "sjmvi_gan_mnist", "vae_mnist", "avb_mnist")
 METRICS = ("test/mse_z", "test/mse_x", "train/wall_time_s", "eval/wall_time_s")
-# The poster's table (seed 001): MSE z, MSE x.
+# The poster's table (Tiao et al. 2018): MSE z, MSE x.
 POSTER = {"sjmvi": (0.17, 0.04), "vae": (0.88, 0.04), "avb": (0.29, 0.04)}
 PROTOCOL = ("MSE x: per-pixel mean squared error on the [0, 1] pixel scale between the 10 000 "
             "MNIST test images and their reconstructions decoder mean(encoder mean(x)); MSE z: "

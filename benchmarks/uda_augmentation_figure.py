@@ -1,5 +1,5 @@
 """What ``data.augment_labelled`` does to MNIST ↔ USPS, and the label-free measurement behind
-its zoom (issue 4, beyond seed 004).
+its zoom (issue 4, beyond Hou et al.).
 
     python -m benchmarks uda_augmentation_figure [--tasks mnist_usps] [--set key=value ...]
         [--out benchmarks/results/uda_augment_labelled]

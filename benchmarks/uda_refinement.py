@@ -1,4 +1,4 @@
-"""DIRT-T refinement of finished adaptation runs (issue 4, beyond seed 004): how much target
+"""DIRT-T refinement of finished adaptation runs (issue 4, beyond Hou et al.): how much target
 accuracy does refining each Table 2 run on its unlabelled target images add, and at what cost?
 
     python -m benchmarks uda_refinement [--tasks mnist_usps ...] [--teachers cdlm dann ...]

@@ -1,4 +1,4 @@
-"""Unsupervised domain adaptation (issue 4, seed 004): Table 2 with CDLM, DANN and the source-
+"""Unsupervised domain adaptation (issue 4, Hou et al.): Table 2 with CDLM, DANN and the source-
 and target-only bounds; the ablations of Tables 3, 6 and 7; A-distance, t-SNE and Fig. 5.
 
     python -m benchmarks uda_results [--tasks mnist_usps ...] [--rows cdlm dann ...]
