@@ -45,7 +45,7 @@ from cyclekit.registry import register_method
 class ClassifierModelConfig:
     """LeNet backbone widths and the SGD settings (``train.lr`` is mu_0).
     ``feature_activation``: ``relu`` (the default; the bounds' presets), ``sigmoid`` (the DANN
-    presets, chosen on a development task, docs/uda.md), which with ``feature_dim: 64`` gives
+    presets, chosen on a development task: benchmarks/results/uda_dann_feature_layer), which with ``feature_dim: 64`` gives
     the features CDLM's encoder has, h = sigmoid(W_h h' + b_h), or ``tanh`` (bounded and
     zero-centred, screened against the sigmoid). ``input_norm: instance`` standardises each
     input image per channel before the trunk (:class:`~cyclekit.adaptation.lenet.LeNetTrunk`)."""

@@ -66,8 +66,8 @@ class DIRTTModelConfig:
     """``teacher``: the run directory of the adaptation run to refine (required).
     ``weight_teacher`` (beta), ``weight_entropy`` and ``weight_vat`` (lambda_t on L_c and L_v),
     ``vat_radius``: the per-image norm of the virtual adversarial perturbation; 1.0, the radius
-    at which VAT smoothed CDLM's classifier on 28 px images here (docs/uda.md; DIRT-T's 3.5 did
-    not). ``teacher_every``: steps between teacher updates, 0 = keep the initial one.
+    at which VAT smoothed CDLM's classifier on 28 px images, where DIRT-T's 3.5 did not
+    (benchmarks/results/uda_target_vada). ``teacher_every``: steps between teacher updates, 0 = keep the initial one.
     ``weight_warp``: the weight of warp consistency L_w (beyond DIRT-T; 0 = off).
     ``weight_balance``: the weight of the class balance L_b (beyond DIRT-T; 0 = off)."""
 

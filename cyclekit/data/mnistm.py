@@ -4,8 +4,8 @@ Ganin & Lempitsky's recipe, ``|patch - digit|``, does not say whether the digit 
 grey levels; the widely used re-creation binarises it (> 0 to 255), which thickens strokes by
 their anti-aliased rim. The ``mnistm`` domain keeps the grey levels; ``binarised_share`` of
 the digits (chosen per image, seeded) can be binarised instead, which
-benchmarks/mnistm_recipes.py uses to test runs on the other reading (docs/uda.md, "MNIST-M of
-other recipes").
+the ``mnistm_recipes`` study uses to test runs on the other reading
+(benchmarks/results/mnistm_recipes).
 """
 
 import numpy as np
