@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from cyclekit.config import build_config, load_config
-from cyclekit.errors import ConfigError
+from cyclekit.errors import ConfigError, CyclekitWarning
 
 
 def test_defaults_follow_the_papers():
@@ -91,3 +91,26 @@ def test_an_option_added_later_leaves_the_fingerprint_of_older_runs_at_its_defau
     assert load_config(preset).fingerprint() == "9f31007b9ad07903"
     assert load_config(preset, ["model.standardise_embedding=true"]).fingerprint() != (
         "9f31007b9ad07903")
+
+# Fingerprints of these configs as the code before the renaming computed them (257528e).
+OLD_CDLM_FINGERPRINTS = {0.1: "f8a3c0847f28e155", 0.2: "047b253abe7b9f98"}
+
+
+def test_a_renamed_option_is_read_under_its_old_name_and_keeps_old_runs_fingerprints():
+    import copy
+
+    from tests.conftest import TINY_BY_METHOD
+
+    settings = copy.deepcopy(TINY_BY_METHOD["cdlm"])
+    assert build_config({"method": "cdlm", **settings}).fingerprint() == \
+        OLD_CDLM_FINGERPRINTS[0.1]
+    settings["model"]["beta1"] = 0.2
+    with pytest.warns(CyclekitWarning, match="model.beta1 was renamed to "
+                                             "model.weight_consistency_source"):
+        config = build_config({"method": "cdlm", **settings})
+    assert config.model.weight_consistency_source == 0.2
+    assert config.fingerprint() == OLD_CDLM_FINGERPRINTS[0.2]
+    settings["model"]["weight_consistency_source"] = 0.3
+    with pytest.raises(ConfigError, match="sets both model.beta1 and "
+                                          "model.weight_consistency_source"):
+        build_config({"method": "cdlm", **settings})
