@@ -58,6 +58,13 @@ class CyclicMethod(Method):
         """x = g(y)."""
         return self.g(y)
 
+    def cycle_x_loss(self, x: torch.Tensor, y_hat: torch.Tensor, batch: dict[str, Any],
+                     ) -> torch.Tensor:
+        """a D_cyc^X(x, g(y_hat)): the X -> Y -> X cycle term of a forward result ``y_hat = f(x)``
+        (the self-cyclic strategy's cycle; a method whose distance needs the forward result,
+        e.g. to weight pairs by how far they moved, overrides this)."""
+        return self.objective.cycle_x(x, self.map_yx(y_hat, batch))
+
     def regularisers(self, batch: dict[str, Any], players: set[str]) -> dict[str, torch.Tensor]:
         """Extra mapping losses (beyond the four terms) for the players being updated."""
         return {}

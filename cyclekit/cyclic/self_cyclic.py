@@ -5,7 +5,7 @@
 ``em``: a single EM iteration per step,
     E: y_hat = T_fwd(x) with T frozen;   M: L = D_cyc(x, T_back(y_hat)).
 The method's ``map_xy`` / ``map_yx`` are the forward and backward uses of the one mapping
-(e.g. tracking from frame X to frame Y and back).
+(e.g. tracking from frame X to frame Y and back); its ``cycle_x_loss`` the cycle term.
 """
 
 from __future__ import annotations
@@ -22,10 +22,10 @@ class SelfCyclic(Strategy):
         if self.config.self_cyclic_mode == "em":
             with torch.no_grad():
                 y_hat = method.map_xy(x, batch)
-            losses["cycle_x"] = objective.cycle_x(x, method.map_yx(y_hat, batch))
+            losses["cycle_x"] = method.cycle_x_loss(x, y_hat, batch)
         else:
             y_hat = method.map_xy(x, batch)
-            losses["cycle_x"] = objective.cycle_x(x, method.map_yx(y_hat, batch))
+            losses["cycle_x"] = method.cycle_x_loss(x, y_hat, batch)
             if objective.sim_x is not None:
                 losses["sim_x"] = objective.prior_x(y_hat, batch)
         losses.update(method.regularisers(batch, {"f"}))

@@ -174,8 +174,7 @@ class CycleTrack(CyclicMethod):
         self.tracker = build_tracker_network(model)
         self.f = self.g = self.tracker
         self.box_loss = BoxLoss(model.giou_weight, model.l1_weight)
-        self._cycle_weights: torch.Tensor | None = None
-        self.objective = CycleObjective(cycle_x=self.cycle_box_loss, weight_cycle_y=0.0,
+        self.objective = CycleObjective(cycle_x=self.box_loss, weight_cycle_y=0.0,
                                         sim_x=CandidateMatching(self.box_loss),
                                         weight_sim_x=model.candidate_weight, weight_sim_y=0.0)
 
@@ -205,20 +204,15 @@ class CycleTrack(CyclicMethod):
         return self.tracker(x, batch["frames_x"], batch["frames_y"])
 
     def map_yx(self, y: torch.Tensor, batch: dict | None = None) -> torch.Tensor:
-        """T(y, Y, X): boxes of frames Y tracked back into frames X. Records the motion
-        weights of the pairs (from ``batch['x']`` to ``y``) for the cycle loss that follows."""
-        if self.config.model.motion_weighting:
-            self._cycle_weights = motion_weights(batch["x"], y)
+        """T(y, Y, X): boxes of frames Y tracked back into frames X."""
         return self.tracker(y, batch["frames_y"], batch["frames_x"])
 
-    def cycle_box_loss(self, x: torch.Tensor, x_back: torch.Tensor) -> torch.Tensor:
-        """D_cyc = L_b(x, T(T(x, X, Y), Y, X)), motion-weighted over the pairs of the last
-        backward pass when ``model.motion_weighting`` (uniform otherwise)."""
-        weights = self._cycle_weights
-        self._cycle_weights = None
-        if weights is not None and weights.shape != x.shape[:1]:
-            weights = None
-        return self.box_loss(x, x_back, weights=weights)
+    def cycle_x_loss(self, x: torch.Tensor, y_hat: torch.Tensor, batch: dict) -> torch.Tensor:
+        """D_cyc = L_b(x, T(y_hat, Y, X)) for y_hat = T(x, X, Y), motion-weighted over the pairs
+        (how far each box moved from x to y_hat) when ``model.motion_weighting``."""
+        weights = motion_weights(x, y_hat) if self.config.model.motion_weighting else None
+        back = self.map_yx(y_hat, batch)
+        return self.objective.weight_cycle_x * self.box_loss(x, back, weights=weights)
 
     def online_tracker(self) -> DCFTracker:
         """A fresh one-pass tracker (``init`` / ``update``) around the trained network."""

@@ -90,8 +90,7 @@ def validation_losses(method, data: TrackingData, device) -> dict[str, float]:
     """Cycle and candidate box losses of the held-out validation pairs."""
     batch = _on(data.validation, device)
     forward = method.map_xy(batch["x"], batch)
-    back = method.map_yx(forward, batch)
-    losses = {"val/cycle_box": float(method.objective.cycle_x(batch["x"], back))}
+    losses = {"val/cycle_box": float(method.cycle_x_loss(batch["x"], forward, batch))}
     if method.objective.sim_x is not None:
         losses["val/candidate_box"] = float(method.objective.sim_x.mapping_loss(forward, batch))
     return losses

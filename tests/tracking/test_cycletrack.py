@@ -70,15 +70,16 @@ def test_em_forward_pass_is_frozen(monkeypatch):
     assert seen == [False, True]
 
 
-def test_cycle_loss_is_motion_weighted():
+def test_cycle_loss_is_motion_weighted(monkeypatch):
     method, data, _ = _steps(_config(), count=0)
     batch = {k: v[:2] for k, v in data.validation.items()}
     x = batch["x"]
     moved = x + torch.tensor([[0.0, 0.0, 0.0, 0.0], [0.02, 0.0, 0.0, 0.0]])
     back = x + torch.tensor([[0.05, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0]])
-    method.map_yx(moved, batch)  # records the weights: the first pair did not move
-    assert method.cycle_box_loss(x, back) == pytest.approx(0.0, abs=1e-6)
-    assert method.cycle_box_loss(x, back) > 0  # used once; unweighted without a new pass
+    # the tracker sends every box back to ``back``: the pair that did not move weighs nothing
+    monkeypatch.setattr(method, "map_yx", lambda y, batch=None: back)
+    assert method.cycle_x_loss(x, moved, batch) == pytest.approx(0.0, abs=1e-6)
+    assert method.box_loss(x, back) > 0  # unweighted, the first pair's error counts
 
 
 def test_reports_and_evaluation_on_clips_and_sequences(tmp_path):
