@@ -1,8 +1,10 @@
 """Raw frame folders as unlabeled video: numbered image files, read and resized on demand.
 
 A folder counts if it holds numbered images itself or in ``img/`` (OTB layout), ``color/`` or
-``imgs/`` (VOT layouts). Any annotation files beside the frames are ignored: this is training
-data without labels.
+``imgs/`` (VOT layouts), in any letter case. Any annotation files beside the frames are ignored:
+this is training data without labels. Frames are read as the tracking sequences read them
+(``cyclekit.tracking.sequences.frames``): macOS ``._*`` files are not frames, and two files with
+the same frame number are an error.
 """
 
 from __future__ import annotations
@@ -13,7 +15,11 @@ import numpy as np
 from PIL import Image
 
 from cyclekit.errors import DataError
-from cyclekit.tracking.sequences.frames import IMAGE_SUFFIXES, numbered_frames
+from cyclekit.tracking.sequences.frames import (
+    find_entry,
+    is_frame_file,
+    numbered_frames,
+)
 
 FRAME_SUBFOLDERS = ("img", "color", "imgs")
 
@@ -24,8 +30,9 @@ class FrameFolderVideo:
     def __init__(self, folder: str | Path, width: int, height: int):
         folder = Path(folder)
         for sub in FRAME_SUBFOLDERS:
-            if (folder / sub).is_dir():
-                folder = folder / sub
+            found = find_entry(folder, sub, kind="dir")
+            if found is not None:
+                folder = found
                 break
         self.frames = numbered_frames(folder)
         if len(self.frames) < 2:
@@ -53,8 +60,8 @@ def load_frame_folders(paths: list[str | Path], width: int, height: int,
     for path in map(Path, paths):
         if not path.is_dir():
             raise DataError(f"frame folder {path} does not exist")
-        has_frames = any(p.suffix.lower() in IMAGE_SUFFIXES for p in path.iterdir()) or any(
-            (path / sub).is_dir() for sub in FRAME_SUBFOLDERS)
+        has_frames = any(is_frame_file(p) for p in path.iterdir()) or any(
+            find_entry(path, sub, kind="dir") is not None for sub in FRAME_SUBFOLDERS)
         folders = [path] if has_frames else sorted(p for p in path.iterdir() if p.is_dir())
         videos += [FrameFolderVideo(folder, width, height) for folder in folders]
     if paths and not videos:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from cyclekit.errors import ConfigError, DataError
+from cyclekit.errors import ConfigError, CyclekitWarning, DataError
 from cyclekit.tracking.sequences.box_text import read_box_lines
 from cyclekit.tracking.sequences.discover import discover_sequences
 from cyclekit.tracking.sequences.otb import load_otb
@@ -58,9 +58,12 @@ def test_otb_known_benchmark_range_when_img_holds_more_frames(tmp_path):
     assert sequence.frames[0].name == "0300.jpg" and sequence.frames[-1].name == "0770.jpg"
 
 
-def test_otb_fewer_gt_lines_than_frames_keeps_the_annotated_frames(tmp_path):
+def test_otb_fewer_gt_lines_than_frames_is_an_error_unless_truncated(tmp_path):
     folder = _otb(tmp_path, "Short", ["1,1,4,4"] * 4, range(1, 7))
-    assert len(load_otb(folder)) == 4
+    with pytest.raises(DataError, match=r"has 4 boxes but .* has 6 frames.*--truncate"):
+        load_otb(folder)
+    with pytest.warns(CyclekitWarning, match="kept the first 4 of both"):
+        assert len(load_otb(folder, truncate=True)) == 4
 
 
 def test_otb_errors_are_one_line(tmp_path):
@@ -110,7 +113,7 @@ def test_vot_folder(tmp_path):
     assert sequence.origin == 0 and len(sequence) == 3
     np.testing.assert_allclose(sequence.boxes, [[1, 1, 4, 2]] * 3)
     (folder / "groundtruth.txt").write_text("1,1,5,1,5,3,1,3\n" * 4)
-    with pytest.raises(DataError, match="4 ground-truth lines but only 3 frames"):
+    with pytest.raises(DataError, match="4 ground-truth lines but 3 frames"):
         load_vot(folder)
 
 

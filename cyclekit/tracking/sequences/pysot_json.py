@@ -14,28 +14,36 @@ from pathlib import Path
 import numpy as np
 
 from cyclekit.errors import DataError
-from cyclekit.tracking.sequences.sequence import Sequence
+from cyclekit.tracking.sequences.box_text import read_text_file
+from cyclekit.tracking.sequences.sequence import Sequence, settle_count_mismatch
 from cyclekit.tracking.sequences.vot import polygons_to_boxes
 
 
 def load_pysot_json(path: str | Path, root: str | Path | None = None, origin: int = 1,
-                    vot_conversion: str = "pysot") -> list[Sequence]:
-    """All videos of a pysot dataset JSON, in the file's order."""
+                    vot_conversion: str = "pysot", truncate: bool = False) -> list[Sequence]:
+    """All videos of a pysot dataset JSON, in the file's order.
+
+    A video whose ``img_names`` and ``gt_rect`` differ in length is an error, unless
+    ``truncate=True`` keeps the first min of both (said in a CyclekitWarning).
+    """
     path = Path(path)
     if not path.is_file():
         raise DataError(f"missing dataset JSON {path}")
     try:
-        meta = json.loads(path.read_text())
+        meta = json.loads(read_text_file(path))
     except json.JSONDecodeError as error:
         raise DataError(f"{path} is not valid JSON: {error}") from None
     if not isinstance(meta, dict) or not meta:
         raise DataError(f"{path}: expected a non-empty mapping of video name -> video entry")
     root = Path(root) if root is not None else path.parent
-    return [_video(path, root, name, entry, origin, vot_conversion) for name, entry in meta.items()]
+    return [_video(path, root, name, entry, origin, vot_conversion, truncate)
+            for name, entry in meta.items()]
 
 
 def _video(path: Path, root: Path, name: str, entry: dict, origin: int,
-           vot_conversion: str) -> Sequence:
+           vot_conversion: str, truncate: bool) -> Sequence:
+    if not isinstance(entry, dict):
+        raise DataError(f"{path}: video {name!r} is not a mapping of video_dir, img_names, ...")
     for key in ("img_names", "gt_rect"):
         if key not in entry:
             raise DataError(f"{path}: video {name!r} has no {key!r}")
@@ -47,11 +55,14 @@ def _video(path: Path, root: Path, name: str, entry: dict, origin: int,
     boxes = np.asarray([polygons_to_boxes(np.asarray([r], float), vot_conversion)[0]
                         for r in rows], dtype=np.float64).reshape(-1, 4)
     frames = tuple(root / n for n in entry["img_names"])
-    if len(frames) != len(boxes):
-        raise DataError(f"{path}: video {name!r} has {len(frames)} img_names but "
-                        f"{len(boxes)} gt_rect rows")
     absent = None
     if "absent" in entry:
         absent = np.asarray(entry["absent"], np.int64) == 0
+    if len(frames) != len(boxes):
+        counts = f"{path}: video {name!r} has {len(frames)} img_names but {len(boxes)} gt_rect rows"
+        kept = min(len(frames), len(boxes))
+        settle_count_mismatch(counts, kept, truncate, fix="fix the file")
+        frames, boxes = frames[:kept], boxes[:kept]
+        absent = None if absent is None else absent[:kept]
     return Sequence(name=name, frames=frames, boxes=boxes, origin=origin, absent=absent,
                     source=f"pysot-json:{path}", attributes=tuple(entry.get("attr", ())))

@@ -10,13 +10,14 @@ and for pysot-style JSON of OTB, 0 for VOT regions. Trackers never see this: the
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
-from cyclekit.errors import DataError
+from cyclekit.errors import CyclekitWarning, DataError
 
 
 @dataclass(frozen=True, eq=False)
@@ -91,3 +92,15 @@ class Sequence:
                 return np.asarray(image.convert("RGB"))
         except OSError as error:
             raise DataError(f"sequence {self.name}: cannot read frame {path}: {error}") from error
+
+
+def settle_count_mismatch(counts: str, kept: int, truncate: bool,
+                          fix: str = "fix the files") -> None:
+    """Ground truth and frames differ in count (``counts`` says how): a DataError, or with
+    ``truncate`` a CyclekitWarning that the first ``kept`` of both are kept (the caller keeps
+    them)."""
+    if not truncate:
+        raise DataError(f"{counts}; {fix} or pass --truncate (truncate=True) to keep the first "
+                        f"{kept} of both")
+    warnings.warn(f"{counts}; kept the first {kept} of both (--truncate)", CyclekitWarning,
+                  stacklevel=3)

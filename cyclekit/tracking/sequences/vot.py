@@ -19,10 +19,11 @@ import numpy as np
 
 from cyclekit.errors import ConfigError, DataError
 from cyclekit.tracking.sequences.box_text import read_box_lines
-from cyclekit.tracking.sequences.frames import numbered_frames
-from cyclekit.tracking.sequences.sequence import Sequence
+from cyclekit.tracking.sequences.frames import find_entry, numbered_frames
+from cyclekit.tracking.sequences.sequence import Sequence, settle_count_mismatch
 
 VOT_CONVERSIONS = ("pysot", "minmax")
+VOT_GROUNDTRUTH = "groundtruth.txt"
 
 
 def polygons_to_boxes(regions: np.ndarray, conversion: str = "pysot") -> np.ndarray:
@@ -48,19 +49,27 @@ def polygons_to_boxes(regions: np.ndarray, conversion: str = "pysot") -> np.ndar
     return np.stack([cx - (w - 1) / 2, cy - (h - 1) / 2, w, h], axis=1)
 
 
-def load_vot(folder: str | Path, conversion: str = "pysot") -> Sequence:
-    """A VOT sequence folder: ``groundtruth.txt`` plus frames in the folder or in ``imgs/``/``color/``."""
+def load_vot(folder: str | Path, conversion: str = "pysot", truncate: bool = False) -> Sequence:
+    """A VOT sequence folder: ``groundtruth.txt`` plus frames in ``color/``, ``imgs/``,
+    ``img/`` or the folder itself (names in any letter case).
+
+    Frames and GT lines must be as many; otherwise DataError with both counts, unless
+    ``truncate=True`` keeps the first min(frames, lines) of both (said in a CyclekitWarning).
+    """
     folder = Path(folder)
-    gt_file = folder / "groundtruth.txt"
-    if not gt_file.is_file():
-        raise DataError(f"{folder} is not a VOT sequence: no groundtruth.txt in it")
+    gt_file = find_entry(folder, VOT_GROUNDTRUTH)
+    if gt_file is None:
+        raise DataError(f"{folder} is not a VOT sequence: no {VOT_GROUNDTRUTH} in it")
     regions = read_box_lines(gt_file, widths=(4, 8))
-    image_dir = next((d for d in (folder / "color", folder / "imgs", folder / "img")
-                      if d.is_dir()), folder)
+    image_dir = next((d for d in (find_entry(folder, name, kind="dir")
+                                  for name in ("color", "imgs", "img")) if d is not None), folder)
     frames = numbered_frames(image_dir)
-    if len(frames) < len(regions):
-        raise DataError(f"{folder}: {len(regions)} ground-truth lines but only {len(frames)} "
-                        f"frames in {image_dir}")
-    return Sequence(name=folder.name, frames=tuple(frames[: len(regions)]),
+    if len(frames) != len(regions):
+        kept = min(len(frames), len(regions))
+        counts = (f"{folder}: {len(regions)} ground-truth lines but {len(frames)} frames in "
+                  f"{image_dir}")
+        settle_count_mismatch(counts, kept, truncate)
+        frames, regions = frames[:kept], regions[:kept]
+    return Sequence(name=folder.name, frames=tuple(frames),
                     boxes=polygons_to_boxes(regions, conversion), origin=0,
                     source=f"vot:{folder} ({conversion} boxes)")
