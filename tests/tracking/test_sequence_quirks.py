@@ -224,6 +224,14 @@ def test_vot_more_frames_than_lines(tmp_path):
         assert len(load_vot(folder, truncate=True)) == 3
 
 
+def test_vot_frame_numbers_with_a_gap_are_an_error(tmp_path):
+    folder = tmp_path / "bag"
+    _frames(folder / "imgs", [1, 2, 4], digits=8)
+    (folder / "groundtruth.txt").write_text("1,1,5,1,5,3,1,3\n" * 3)
+    with pytest.raises(DataError, match="frame 3 is missing from"):
+        load_vot(folder)
+
+
 def test_pysot_json_truncate(tmp_path):
     _frames(tmp_path / "A" / "img", [1, 2])
     path = tmp_path / "Mini.json"

@@ -13,13 +13,14 @@ VOT coordinates are 0-based (``origin = 0``). Four-number lines are taken as ``x
 
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
 
 from cyclekit.errors import ConfigError, DataError
 from cyclekit.tracking.sequences.box_text import read_box_lines
-from cyclekit.tracking.sequences.frames import find_entry, numbered_frames
+from cyclekit.tracking.sequences.frames import find_entry, frame_number, numbered_frames
 from cyclekit.tracking.sequences.sequence import Sequence, settle_count_mismatch
 
 VOT_CONVERSIONS = ("pysot", "minmax")
@@ -53,7 +54,8 @@ def load_vot(folder: str | Path, conversion: str = "pysot", truncate: bool = Fal
     """A VOT sequence folder: ``groundtruth.txt`` plus frames in ``color/``, ``imgs/``,
     ``img/`` or the folder itself (names in any letter case).
 
-    Frames and GT lines must be as many; otherwise DataError with both counts, unless
+    Line i belongs to the i-th frame by number, so the frame numbers must have no gap, and
+    frames and GT lines must be as many; otherwise DataError with both counts, unless
     ``truncate=True`` keeps the first min(frames, lines) of both (said in a CyclekitWarning).
     """
     folder = Path(folder)
@@ -64,6 +66,12 @@ def load_vot(folder: str | Path, conversion: str = "pysot", truncate: bool = Fal
     image_dir = next((d for d in (find_entry(folder, name, kind="dir")
                                   for name in ("color", "imgs", "img")) if d is not None), folder)
     frames = numbered_frames(image_dir)
+    numbers = [frame_number(f) for f in frames]
+    gaps = [n for n, m in pairwise(numbers) if m != n + 1]
+    if gaps:  # line i belongs to the i-th frame only when no frame is missing
+        raise DataError(f"{folder}: frame {gaps[0] + 1} is missing from {image_dir} (frames "
+                        f"{numbers[0]}-{numbers[-1]}, {len(frames)} files), so the "
+                        f"ground-truth lines after it cannot be matched to frames")
     if len(frames) != len(regions):
         kept = min(len(frames), len(regions))
         counts = (f"{folder}: {len(regions)} ground-truth lines but {len(frames)} frames in "
