@@ -23,6 +23,7 @@ from cyclekit.config import load_config
 from cyclekit.engine.inference_device import add_device_option
 from cyclekit.errors import CyclekitError, CyclekitWarning, RunStopped
 from cyclekit.registry import get_method_class, list_methods
+from cyclekit.export import add_export_parser
 from cyclekit.tracking.cli import add_track_parser
 
 # Each command imports its implementation (and with it PyTorch) when it runs, so that
@@ -46,6 +47,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("cyclekit: interrupted; continue a training run with --resume", file=sys.stderr)
         return 130
+    except OSError as error:  # a file-system failure the checks before the work could not see
+        from cyclekit.preflight import describe_os_error
+
+        print(f"cyclekit: error: {describe_os_error(error)}", file=sys.stderr)
+        return 2
 
 
 def _one_line_warning(message, category, filename, lineno, line=None) -> str:
@@ -55,8 +61,16 @@ def _one_line_warning(message, category, filename, lineno, line=None) -> str:
     return _default_formatwarning(message, category, filename, lineno, line)
 
 
+class _OneLineParser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (what was wrong, where the help is), exit 2;
+    the subcommands' parsers are of this class too."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message}; see '{self.prog} --help'\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="cyclekit", description="Cyclic learning in PyTorch.")
+    parser = _OneLineParser(prog="cyclekit", description="Cyclic learning in PyTorch.")
     commands = parser.add_subparsers(dest="command", required=True)
 
     demo = commands.add_parser("demo", help="train on scikit-learn digits -> digits over photos")
@@ -118,12 +132,17 @@ def _parser() -> argparse.ArgumentParser:
 
 
     add_track_parser(commands)
+    add_export_parser(commands)
     return parser
 
 
 def _demo(args) -> int:
-    from cyclekit.demo import run_demo
+    from cyclekit.demo import demo_config, run_demo
+    from cyclekit.preflight import check_accelerator, check_output_dir
 
+    for method in args.methods:
+        check_output_dir(args.out / method)
+        check_accelerator(demo_config(method, args.overrides).train)
     results = run_demo(args.methods, args.out, args.overrides, progress=not args.no_progress)
     for method, metrics in results.items():
         if not metrics:  # not the main process
@@ -136,10 +155,13 @@ def _demo(args) -> int:
 
 def _train(args) -> int:
     from cyclekit.engine.trainer import train
+    from cyclekit.preflight import check_accelerator, check_config_file, check_output_dir
 
+    check_output_dir(args.out)
     saved = args.out / "config.yaml"
     source = saved if args.resume and saved.is_file() else args.config  # resume: the run's own
-    config = load_config(source, args.overrides)
+    config = load_config(check_config_file(source), args.overrides)
+    check_accelerator(config.train)
     metrics = train(config, args.out, resume=args.resume, progress=not args.no_progress)
     if metrics:
         print(json.dumps(metrics, indent=2, sort_keys=True))
@@ -157,12 +179,14 @@ def _refine(args) -> int:
 
 
 def _eval(args) -> int:
+    from cyclekit.engine.loading import require_run_kind
     from cyclekit.engine.trainer import evaluate_run
+    from cyclekit.preflight import check_output_dir
 
-    config_path = args.run_dir / "config.yaml"
-    if not config_path.is_file():
-        raise CyclekitError(f"'{args.run_dir}' is not a run directory (no config.yaml in it)")
-    metrics = evaluate_run(load_config(config_path), args.run_dir, progress=True)
+    require_run_kind(args.run_dir, None, "eval")
+    check_output_dir(args.run_dir, option="run directory")  # eval rewrites its metrics, report
+    metrics = evaluate_run(load_config(args.run_dir / "config.yaml"), args.run_dir,
+                           progress=True)
     print(json.dumps(metrics, indent=2, sort_keys=True))
     return 0
 

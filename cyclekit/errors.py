@@ -23,3 +23,12 @@ class RunStopped(CyclekitError):
 
 class CyclekitWarning(UserWarning):
     """A warning the CLI prints as a single line: something works, but not as asked for."""
+
+
+class OutputPathError(CyclekitError):
+    """An output path cannot be written: a file where a folder is expected (or the reverse),
+    below a file, not writable, or too long for the file system."""
+
+
+class RunKindError(CyclekitError):
+    """A command was given a run of a method it cannot use (e.g. ``translate`` an adaptation run)."""

@@ -24,8 +24,9 @@ from cyclekit.data.domain import MNIST_FRAMED_DOMAINS
 from cyclekit.data.mnist_framing import frame_like_mnist
 from cyclekit.data.transforms import to_model_images, to_unit_tensor
 from cyclekit.engine.inference_device import inference_device
-from cyclekit.engine.loading import load_trained_method
+from cyclekit.engine.loading import load_trained_method, require_run_kind
 from cyclekit.errors import CyclekitError, DataError
+from cyclekit.preflight import check_output_file
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".pgm",
                   ".ppm", ".pbm")
@@ -89,15 +90,17 @@ def predict(run_dir: str | Path, inputs: list[str | Path], out: str | Path,
 
     device = inference_device(str(device))
     run_dir = Path(run_dir)
-    if not run_dir.is_dir():
+    if not run_dir.exists():
         raise CyclekitError(f"run directory '{run_dir}' does not exist; train one with "
                             f"`cyclekit train configs/uda/<task>_cdlm.yaml --out DIR`")
+    require_run_kind(run_dir, ("adaptation",), "predict", why="which cannot label images")
+    check_output_file(out, example="preds.csv")
+    paths = collect_images([Path(p) for p in inputs])
     config, method = load_trained_method(run_dir, device)
     if not hasattr(method, "predict_images"):
         raise CyclekitError(f"run '{run_dir}' is a '{config.method}' run, which cannot label "
                             f"images; predict needs a run of cdlm, dann, source_only, "
                             f"target_only or dirt_t")
-    paths = collect_images([Path(p) for p in inputs])
     images = load_images(paths, config.data.image_size, config.data.channels,
                          frame_like_mnist_first=config.data.target in MNIST_FRAMED_DOMAINS)
     labels, confidence = method.predict_images(images, device=device)

@@ -14,8 +14,10 @@ from pathlib import Path
 
 from cyclekit.adaptation.dirt_t import teacher_config
 from cyclekit.config import ExperimentConfig, build_config, load_config
+from cyclekit.engine.loading import require_run_kind
 from cyclekit.engine.trainer import train
 from cyclekit.errors import CyclekitError
+from cyclekit.preflight import check_accelerator, check_output_dir
 
 REFINEMENT_STEPS = 1000
 REFINEMENT_LR = 1e-3
@@ -50,11 +52,15 @@ def refine(teacher: str | Path, out: str | Path, overrides: list[str] | None = N
     """Refine ``teacher`` into the run directory ``out`` (or continue it with ``resume``)."""
 
     out = Path(out)
+    check_output_dir(out)
     saved = out / "config.yaml"
     if resume:
         if not saved.is_file():
             raise CyclekitError(f"nothing to resume in '{out}' (no config.yaml); drop --resume")
         config = load_config(saved, overrides)
     else:
+        require_run_kind(teacher, ("adaptation",), "refine",
+                         why="which has no target classifier to refine")
         config = refinement_config(teacher, overrides)
+    check_accelerator(config.train)
     return train(config, out, resume=resume, progress=progress)

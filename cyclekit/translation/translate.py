@@ -22,8 +22,9 @@ from cyclekit.atomic import atomic_output
 from cyclekit.config import load_config
 from cyclekit.data.transforms import to_model_images
 from cyclekit.engine.inference_device import inference_device
-from cyclekit.engine.loading import load_trained_method, selected_checkpoint
-from cyclekit.errors import CyclekitError, DataError
+from cyclekit.engine.loading import load_trained_method, require_run_kind, selected_checkpoint
+from cyclekit.errors import CyclekitError, DataError, OutputPathError
+from cyclekit.preflight import check_output_dir
 
 DIRECTIONS = ("x2y", "y2x")
 BATCH_SIZE = 32
@@ -50,13 +51,15 @@ def translate_files(run_dir: str | Path, inputs: list[str | Path], direction: st
     if direction not in DIRECTIONS:
         raise CyclekitError(f"unknown direction {direction!r}; choose one of {', '.join(DIRECTIONS)}")
     run_dir, out_dir = Path(run_dir), Path(out_dir)
-    if not (run_dir / "config.yaml").is_file():
-        raise CyclekitError(f"'{run_dir}' is not a run directory (no config.yaml in it)")
+    require_run_kind(run_dir, ("translation",), "translate",
+                     why="which does not translate images")
+    check_output_dir(out_dir)
     config = load_config(run_dir / "config.yaml")
     image_size, channels = (getattr(config.data, key, None) for key in ("image_size", "channels"))
     if image_size is None or channels is None:
         raise CyclekitError(f"method '{config.method}' of run '{run_dir}' does not map images")
     found = find_images(inputs)
+    _check_targets(found, out_dir)
     pixels = [read_image(item.source, channels) for item in found]
 
     config, method = load_trained_method(run_dir, device)
@@ -109,6 +112,19 @@ def find_images(inputs: list[str | Path]) -> list[InputImage]:
                                 f"'{name}'; translate them in separate calls")
         seen[name] = item.source
     return found
+
+
+def _check_targets(found: list[InputImage], out_dir: Path) -> None:
+    """No PNG to write names a folder, or lies below a file, under ``out_dir``."""
+    for item in found:
+        target = out_dir / item.relative.with_suffix(".png")
+        if target.is_dir():
+            raise OutputPathError(f"'{target}', where '{item.source}' would be written, is a "
+                                  f"folder; choose another --out")
+        for parent in target.relative_to(out_dir).parents:
+            if parent != Path(".") and (out_dir / parent).exists() and not (out_dir / parent).is_dir():
+                raise OutputPathError(f"'{target}', where '{item.source}' would be written, "
+                                      f"lies below the file '{out_dir / parent}'; choose another --out")
 
 
 def read_image(path: Path, channels: int) -> np.ndarray:
