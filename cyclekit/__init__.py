@@ -15,6 +15,26 @@ __all__ = [
            "build_config",
            "create_method",
            "list_methods",
+           "load",
            "load_config",
            "register_method",
+           "train",
 ]
+
+
+def load(run_dir, device="cpu", checkpoint=None):
+    """A finished run (or the tracking baseline ``"ncc"``) as an object for its kind, with
+    ``translate``, ``predict``, ``embed``, ``track`` or ``encode`` / ``decode``: see
+    :func:`cyclekit.api.load` and docs/python_api.md."""
+    from cyclekit.api import load as load_run
+
+    return load_run(run_dir, device=device, checkpoint=checkpoint)
+
+
+def train(config_or_path, out, *, resume=False, progress=True, **overrides):
+    """Train a run into ``out`` from a YAML path, a mapping or an ExperimentConfig, with
+    overrides such as ``train__steps=200``; returns the test metrics. See
+    :func:`cyclekit.api.train` (the training loop is imported when this is called)."""
+    from cyclekit.api import train as train_run
+
+    return train_run(config_or_path, out, resume=resume, progress=progress, **overrides)
