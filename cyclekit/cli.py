@@ -138,9 +138,16 @@ def _parser() -> argparse.ArgumentParser:
 
 def _demo(args) -> int:
     from cyclekit.demo import demo_config, run_demo
+    from cyclekit.engine.loading import family_methods, method_family
     from cyclekit.preflight import check_accelerator, check_output_dir
 
     for method in args.methods:
+        family = method_family(method)
+        if family != "translation":
+            raise CyclekitError(f"the demo trains the translation methods "
+                                f"({', '.join(family_methods('translation'))}); '{method}' is "
+                                f"{f'of the {family} family' if family else 'not one'}: train it "
+                                f"with 'cyclekit train CONFIG --out DIR' (presets in configs/)")
         check_output_dir(args.out / method)
         check_accelerator(demo_config(method, args.overrides).train)
     results = run_demo(args.methods, args.out, args.overrides, progress=not args.no_progress)

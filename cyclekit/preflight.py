@@ -125,6 +125,9 @@ def check_config_file(path: str | Path) -> Path:
                           f"e.g. configs/cyclegn_digits.yaml")
     if not path.exists():
         raise ConfigError(f"config file '{path}' does not exist; presets are in configs/")
+    if not path.is_file():
+        raise ConfigError(f"config file '{path}' is not a regular file; give a YAML file, e.g. "
+                          f"configs/cyclegn_digits.yaml")
     try:
         path.read_bytes().decode("utf-8")
     except UnicodeDecodeError as error:

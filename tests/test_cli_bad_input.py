@@ -50,6 +50,9 @@ def workspace(tmp_path_factory):
     shutil.copy(root / "cyclegn" / "config.yaml", root / "untrained" / "config.yaml")
     (root / "untrained_cdlm").mkdir()
     shutil.copy(root / "cdlm" / "config.yaml", root / "untrained_cdlm" / "config.yaml")
+    shutil.copytree(root / "cyclegn", root / "corrupt")
+    for weights in (root / "corrupt" / "checkpoints").glob("step_*/weights.safetensors"):
+        weights.write_bytes(weights.read_bytes()[:100])  # a truncated copy
     (root / "damaged").mkdir()
     (root / "damaged" / "config.yaml").write_bytes(b"\x89PNG\x00\xff not yaml")
     (root / "images").mkdir()
@@ -130,12 +133,18 @@ CASES = [
     ("train-over-a-finished-run", ["train", "{w}/preset.yaml", "--out", "{w}/cyclegn"],
      "--resume"),
     ("train-no-arguments", ["train"], "required"),
+    ("train-config-not-a-regular-file", ["train", os.devnull, "--out", "{w}/o"],
+     "not a regular file"),
+    ("train-resume-with-another-configuration", ["train", "{w}/preset.yaml", "--out",
+                                                 "{w}/cyclegn", "--resume", "--set",
+                                                 "data.image_size=32"], "another configuration"),
     # eval
     ("eval-missing-folder", ["eval", "{w}/nowhere"], "does not exist"),
     ("eval-a-file", ["eval", "{w}/afile"], "is a file"),
     ("eval-folder-without-config", ["eval", "{w}/images"], "no config.yaml"),
     ("eval-run-without-checkpoint", ["eval", "{w}/untrained"], "holds no checkpoint"),
     ("eval-damaged-config", ["eval", "{w}/damaged"], "unreadable"),
+    ("eval-corrupt-checkpoint", ["eval", "{w}/corrupt"], "weights.safetensors"),
     ("eval-checkpoints-folder", ["eval", "{w}/cyclegn/checkpoints"], "no config.yaml"),
     # translate
     ("translate-adaptation-run", ["translate", "{w}/cdlm", "{w}/images", "--direction", "x2y",
@@ -181,6 +190,9 @@ CASES = [
     # refine
     ("refine-translation-run", ["refine", "{w}/cyclegn", "--out", "{w}/o"],
      "needs an adaptation run"),
+    ("refine-teacher-set-to-a-translation-run", ["refine", "{w}/cdlm", "--out", "{w}/o", "--set",
+                                                 "model.teacher={w}/cyclegn"],
+     "needs an adaptation run"),
     ("refine-missing-teacher", ["refine", "{w}/nowhere", "--out", "{w}/o"], "does not exist"),
     ("refine-teacher-without-checkpoint", ["refine", "{w}/untrained_cdlm", "--out",
                                            "{w}/o"], "holds no checkpoint"),
@@ -205,6 +217,8 @@ CASES = [
                                "{w}/m.pt"], "unknown export format"),
     # demo, list, the command itself
     ("demo-out-is-a-file", ["demo", "--out", "{w}/afile"], "lies below"),
+    ("demo-adaptation-method", ["demo", "--methods", "cdlm", "--out", "{w}/o"],
+     "the demo trains the translation methods"),
     ("demo-unknown-method", ["demo", "--methods", "nosuch", "--out", "{w}/o"], "unknown method"),
     ("demo-unknown-key", ["demo", "--set", "train.stepz=3", "--out", "{w}/o"], "unknown key"),
     pytest.param("demo-accelerator-cuda-without-cuda",

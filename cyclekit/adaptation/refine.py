@@ -21,6 +21,7 @@ from cyclekit.preflight import check_accelerator, check_output_dir
 
 REFINEMENT_STEPS = 1000
 REFINEMENT_LR = 1e-3
+NO_CLASSIFIER = "which has no target classifier to refine"
 COPIED_TRAIN_KEYS = ("batch_size", "accelerator", "devices", "precision", "channels_last",
                      "num_threads", "ema_decay")
 
@@ -59,8 +60,9 @@ def refine(teacher: str | Path, out: str | Path, overrides: list[str] | None = N
             raise CyclekitError(f"nothing to resume in '{out}' (no config.yaml); drop --resume")
         config = load_config(saved, overrides)
     else:
-        require_run_kind(teacher, ("adaptation",), "refine",
-                         why="which has no target classifier to refine")
+        require_run_kind(teacher, ("adaptation",), "refine", why=NO_CLASSIFIER)
         config = refinement_config(teacher, overrides)
+    if config.method == "dirt_t":  # the teacher it refines (a --set model.teacher, a resumed run's)
+        require_run_kind(config.model.teacher, ("adaptation",), "refine", why=NO_CLASSIFIER)
     check_accelerator(config.train)
     return train(config, out, resume=resume, progress=progress)
