@@ -58,8 +58,9 @@ def _check_length(path: Path, option: str) -> None:
 
 def _check_creatable(folder: Path, option: str, kind: str, target: Path | None = None) -> None:
     """``folder`` exists as a folder one can write in, or its missing part can be created:
-    probed by creating (and at once removing) a hidden file in it, or its first missing folder,
-    so that a read-only disk or a pseudo file system answers too, not only permissions."""
+    probed by creating (and at once removing) a hidden file in it, or a hidden folder in its
+    nearest existing parent, so that a read-only disk or a pseudo file system answers too, not
+    only permissions."""
     shown = target if target is not None else folder
     folder = Path(os.path.abspath(folder))
     anchor = _nearest_existing(folder)
@@ -71,10 +72,8 @@ def _check_creatable(folder: Path, option: str, kind: str, target: Path | None =
             handle, probe = tempfile.mkstemp(prefix=".cyclekit-probe.", dir=folder)
             os.close(handle)
             os.unlink(probe)
-        else:
-            first_missing = anchor / folder.relative_to(anchor).parts[0]
-            os.mkdir(first_missing)
-            os.rmdir(first_missing)
+        else:  # a uniquely named folder: never the one asked for, which another process
+            os.rmdir(tempfile.mkdtemp(prefix=".cyclekit-probe.", dir=anchor))  # may create now
     except OSError as error:
         reason = {errno.EACCES: "no permission to write in", errno.EPERM: "no permission to write in",
                   errno.EROFS: "read-only file system at"}.get(error.errno, None)

@@ -9,11 +9,13 @@ to show the same line comes out of the installed command).
 from __future__ import annotations
 
 import copy
+import errno
 import hashlib
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -275,3 +277,48 @@ def test_the_installed_command_prints_the_same_line(arguments, phrase, workspace
                           text=True, timeout=300, check=False, cwd=workspace)
     _check_one_line(done.returncode, done.stderr, phrase)
     assert _tree_hash(workspace) == before
+
+
+@pytest.mark.parametrize("code,phrase", [
+    (errno.EACCES, "no permission to write in"), (errno.EROFS, "read-only file system"),
+    (errno.ENOSPC, "refuses new files"),
+], ids=["permission", "read-only", "full"])
+@pytest.mark.parametrize("where", ["new-folder", "existing-folder"])
+def test_a_folder_that_refuses_writes_is_named_before_any_work(code, phrase, where, workspace,
+                                                               monkeypatch, capsys):
+    """What the disk says when the check probes it (as root, or on a read-only or full disk,
+    permissions alone would not tell): simulated on the probe itself."""
+    refusing = workspace / "images"
+
+    def refuse(*args, dir=None, **kwargs):
+        raise OSError(code, os.strerror(code), str(dir))
+
+    def refuse_mkdir(path, *args, **kwargs):
+        if Path(path).parent == refusing:
+            raise OSError(code, os.strerror(code), str(path))
+        return real_mkdir(path, *args, **kwargs)
+
+    real_mkdir = os.mkdir
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    monkeypatch.setattr(os, "mkdir", refuse_mkdir)
+    out = refusing / "pngs" if where == "new-folder" else refusing
+    before = _tree_hash(workspace)
+    capsys.readouterr()
+    status = _in_process(["translate", str(workspace / "cyclegn"), str(workspace / "images"),
+                          "--direction", "x2y", "--out", str(out)])
+    _check_one_line(status, capsys.readouterr().err, phrase)
+    assert _tree_hash(workspace) == before
+
+
+def test_a_write_that_fails_after_the_checks_is_one_line(workspace, monkeypatch, capsys):
+    """A disk that fills up between the checks and the write still ends in one line, exit 2."""
+    import cyclekit.translation.translate as translate
+
+    def full(image, path):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+
+    monkeypatch.setattr(translate, "write_png", full)
+    capsys.readouterr()
+    status = _in_process(["translate", str(workspace / "cyclegn"), str(workspace / "images"),
+                          "--direction", "x2y", "--out", str(workspace / "full")])
+    _check_one_line(status, capsys.readouterr().err, "free some space")
