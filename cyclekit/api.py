@@ -104,7 +104,7 @@ class LoadedRun:
         raise self._unsupported("track")
 
     def encode(self, images) -> np.ndarray:
-        """Posterior means of the latent code; SJMVI and VAE runs."""
+        """Posterior means of the latent code; latent-variable runs."""
         raise self._unsupported("encode")
 
     def decode(self, codes) -> np.ndarray:
@@ -276,19 +276,16 @@ class EmbeddingRun(LoadedRun):
 
 
 class LatentRun(LoadedRun):
-    """An SJMVI, VAE or AVB run: ``encode(images)`` (posterior means; not AVB, whose
-    posterior is implicit) and ``decode(codes)`` (decoder means)."""
+    """An SJMVI, VAE or AVB run: ``encode(images)`` (posterior means) and ``decode(codes)``
+    (decoder means)."""
 
+    tasks = ("encode", "decode")
     kind = "latent-variable"
 
-    @property
-    def tasks(self) -> tuple[str, ...]:
-        return ("encode", "decode") if hasattr(self.method.f, "mean") else ("decode",)
-
     def encode(self, images) -> np.ndarray:
-        """Means of q(z|x), float32 ``(N, latent_dim)``; ``(latent_dim,)`` for one image."""
-        if "encode" not in self.tasks:
-            raise self._unsupported("encode")
+        """Means of q(z|x), float32 ``(N, latent_dim)``; ``(latent_dim,)`` for one image. AVB's
+        implicit posterior gives a Monte Carlo mean (a fixed set of noise draws, so the same
+        image always gets the same code)."""
         prepared = self._prepare(images)
         codes = self._forward(self.method.encode_mean, prepared.tensor).float().cpu().numpy()
         return codes[0] if prepared.single else codes

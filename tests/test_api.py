@@ -131,6 +131,20 @@ def test_embed_and_track(tmp_path_factory):
         cyclekit.load("ncc").track(frames[:1], box)
 
 
+def test_encode_and_decode(tmp_path_factory):
+    model = cyclekit.load(trained_run("vae", tmp_path_factory))
+    digits = np.random.default_rng(6).integers(0, 256, (3, 8, 8), dtype=np.uint8)
+    codes = model.encode(digits)
+    assert codes.shape == (3, model.method.latent_shape[0]) and codes.dtype == np.float32
+    images = model.decode(codes)
+    assert images.shape == (3, 1, 8, 8) and -1 <= images.min() and images.max() <= 1
+    np.testing.assert_allclose(model.decode(codes[0]), images[0], atol=1e-6)
+    with pytest.raises(RunKindError, match=r"supports encode\(\), decode\(\)"):
+        model.predict(digits)
+    with pytest.raises(DataError, match="codes must be"):
+        model.decode(np.zeros((2, 99), np.float32))
+
+
 def test_a_task_the_run_does_not_have_names_those_it_has(translator, classifier):
     image = np.zeros((16, 16, 3), np.uint8)
     with pytest.raises(RunKindError, match=r"translate\(\) does not apply.*supports predict\(\)"):
