@@ -1,5 +1,5 @@
 """The package imports one way: leaves <- shared pieces <- engine <- cyclic framework <- method
-families <- command line, with no import cycle (function-level imports count too)."""
+families <- command line and Python API, with no import cycle (function-level imports count too)."""
 
 import ast
 from pathlib import Path
@@ -9,13 +9,14 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "cyclekit"
 # Lower layers first; a module may import its own layer (no cycle) and the layers below it.
 LAYERS = [
-    {"cyclekit.errors", "cyclekit.atomic", "cyclekit.registry", "cyclekit.config"},
+    {"cyclekit.errors", "cyclekit.atomic", "cyclekit.registry", "cyclekit.config",
+     "cyclekit.preflight"},
     {"cyclekit.data", "cyclekit.nets", "cyclekit.metrics", "cyclekit.viz"},
     {"cyclekit.engine"},
     {"cyclekit.cyclic"},
     {"cyclekit.translation", "cyclekit.adaptation", "cyclekit.latent", "cyclekit.affinity",
      "cyclekit.tracking"},
-    {"cyclekit.cli", "cyclekit.demo", "cyclekit"},
+    {"cyclekit.cli", "cyclekit.demo", "cyclekit.api", "cyclekit.export", "cyclekit"},
 ]
 
 
