@@ -30,10 +30,19 @@ import numpy as np
 import torch
 from PIL import Image
 
+import cyclekit.adaptation.evaluation as uda_eval
+import cyclekit.adaptation.predict as predict_command
+import cyclekit.translation.translate as translate_command
+from cyclekit.adaptation.method import UDAMethod
 from cyclekit.config import ExperimentConfig, build_config, load_config
-from cyclekit.data.transforms import to_model_images
+from cyclekit.data.domain import MNIST_FRAMED_DOMAINS
+from cyclekit.data.mnist_framing import frame_like_mnist
+from cyclekit.data.transforms import convert_channels, to_model_images, to_unit_tensor
 from cyclekit.engine.inference_device import inference_device
+from cyclekit.engine.loading import load_trained_method
 from cyclekit.errors import ConfigError, CyclekitError, DataError, RunKindError
+from cyclekit.tracking.trackers import BASELINES
+from cyclekit.translation.method import ImageTranslation
 
 __all__ = ["AdaptationRun", "EmbeddingRun", "LatentRun", "LoadedRun", "Prediction",
            "TrackingRun", "TranslationRun", "load", "train"]
@@ -118,9 +127,7 @@ class LoadedRun:
 
     def _read_file(self, path: Path, channels: int) -> np.ndarray:
         """``(1, C, H, W)`` pixels of an image file, read as ``cyclekit translate`` reads it."""
-        from cyclekit.translation.translate import read_image
-
-        return read_image(path, channels)[None]
+        return translate_command.read_image(path, channels)[None]
 
     def _prepare(self, images) -> _Images:
         size, channels = self._image_size()
@@ -149,9 +156,7 @@ class LoadedRun:
             return to_model_images(self._read_file(Path(item), channels), size, channels), \
                 "pil", ""
         if isinstance(item, Image.Image):
-            from cyclekit.translation.translate import _to_channels
-
-            return to_model_images(_to_channels(item, channels)[None], size, channels), "pil", ""
+            return to_model_images(translate_command.to_channels(item, channels)[None], size, channels), "pil", ""
         if isinstance(item, np.ndarray):
             pixels, layout = _numpy_to_nchw(item)
             kind = "uint8" if pixels.dtype == np.uint8 else "float"
@@ -186,15 +191,13 @@ class TranslationRun(LoadedRun):
         its own form: PIL (or a file path) -> PIL, uint8 / float numpy -> the same layout and
         dtype, tensor -> tensor in [-1, 1] on the input's device; a list gives a list. The
         channels are the run's (a grey ``HW`` array into an RGB run gives ``HWC``)."""
-        from cyclekit.translation.translate import DIRECTIONS, restore_size
-
-        if direction not in DIRECTIONS:
+        if direction not in translate_command.DIRECTIONS:
             raise ConfigError(f"unknown direction {direction!r}; choose one of "
-                              f"{', '.join(DIRECTIONS)}")
+                              f"{', '.join(translate_command.DIRECTIONS)}")
         prepared = self._prepare(images)
         mapping = self.method.map_xy if direction == "x2y" else self.method.map_yx
         outputs = self._forward(mapping, prepared.tensor).float().cpu()
-        results = [_from_model(restore_size(output, size), kind, layout, device)
+        results = [_from_model(translate_command.restore_size(output, size), kind, layout, device)
                    for output, kind, size, layout, device in zip(
                        outputs, prepared.kinds, prepared.sizes, prepared.layouts,
                        prepared.devices)]
@@ -215,27 +218,19 @@ class AdaptationRun(LoadedRun):
 
     def _read_file(self, path: Path, channels: int) -> np.ndarray:
         """Pixels of an image file, read as ``cyclekit predict`` reads it."""
-        from cyclekit.adaptation.predict import read_image
-
-        return read_image(path, channels)
+        return predict_command.read_image(path, channels)
 
     def _one(self, item, size: int, channels: int):
-        from cyclekit.data.domain import MNIST_FRAMED_DOMAINS
-
         if self.config.data.target not in MNIST_FRAMED_DOMAINS or isinstance(item, torch.Tensor):
             return super()._one(item, size, channels)
         # A target framed like MNIST: each image is framed first (grey, ink bright, fitted in
         # a 20 px box), as `cyclekit predict` does; tensors are taken as framed already.
-        from cyclekit.adaptation.predict import load_images
-        from cyclekit.data.mnist_framing import frame_like_mnist
-        from cyclekit.data.transforms import convert_channels, to_unit_tensor
-        from cyclekit.translation.translate import _to_channels
 
         if isinstance(item, (str, Path)):
-            return load_images([Path(item)], size, channels, frame_like_mnist_first=True), \
+            return predict_command.load_images([Path(item)], size, channels, frame_like_mnist_first=True), \
                 "pil", ""
         if isinstance(item, Image.Image):
-            grey = _to_channels(item, 1)[None]
+            grey = translate_command.to_channels(item, 1)[None]
         elif isinstance(item, np.ndarray):
             grey = convert_channels(to_unit_tensor(_numpy_to_nchw(item)[0]), 1).numpy()
         else:
@@ -245,8 +240,6 @@ class AdaptationRun(LoadedRun):
     def predict(self, images) -> Prediction:
         """Labels and softmax probabilities of the run's target classifier (the numbers
         ``cyclekit predict`` writes for the same files)."""
-        from cyclekit.adaptation import evaluation as uda_eval
-
         prepared = self._prepare(images)
         probabilities = uda_eval.apply(lambda x: self.method.classify(x).softmax(dim=1),
                                        prepared.tensor, self.method, self.device)
@@ -345,9 +338,6 @@ def load(run_dir: str | Path, device: str | torch.device = "cpu",
     ``"ncc"``, as an object for its kind, its networks on ``device`` (``cpu``, ``cuda``,
     ``cuda:N`` or ``auto``), with the weights its ``eval.checkpoint`` rule selects (or those of
     ``checkpoint``, a folder under the run's ``checkpoints/``)."""
-    from cyclekit.engine.loading import load_trained_method
-    from cyclekit.tracking.trackers import BASELINES
-
     device = inference_device(str(device))
     if str(run_dir) in BASELINES and not Path(run_dir).is_dir():
         return TrackingRun(str(run_dir), None, None, torch.device("cpu"),
@@ -362,8 +352,6 @@ def load(run_dir: str | Path, device: str | torch.device = "cpu",
 
 
 def _wrap(run_dir: Path, config: ExperimentConfig, method, device: torch.device) -> LoadedRun:
-    from cyclekit.adaptation.method import UDAMethod
-
     if isinstance(method, UDAMethod):
         return AdaptationRun(run_dir, config, method, device)
     if hasattr(method, "online_tracker"):
@@ -372,7 +360,6 @@ def _wrap(run_dir: Path, config: ExperimentConfig, method, device: torch.device)
         return EmbeddingRun(run_dir, config, method, device)
     if hasattr(method, "decode_mean"):
         return LatentRun(run_dir, config, method, device)
-    from cyclekit.translation.method import ImageTranslation
 
     if isinstance(method, ImageTranslation):
         return TranslationRun(run_dir, config, method, device)

@@ -22,7 +22,11 @@ from cyclekit.atomic import atomic_output
 from cyclekit.config import load_config
 from cyclekit.data.transforms import to_model_images
 from cyclekit.engine.inference_device import inference_device
-from cyclekit.engine.loading import load_trained_method, require_run_kind, selected_checkpoint
+from cyclekit.engine.loading import (
+    load_trained_method,
+    require_run_kind,
+    selected_checkpoint,
+)
 from cyclekit.errors import CyclekitError, DataError, OutputPathError
 from cyclekit.preflight import check_output_dir
 
@@ -132,7 +136,7 @@ def read_image(path: Path, channels: int) -> np.ndarray:
     try:
         with Image.open(path) as image:
             image.load()
-            pixels = _to_channels(image, channels)
+            pixels = to_channels(image, channels)
     except (UnidentifiedImageError, OSError, ValueError) as error:
         reason = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise DataError(f"cannot read image '{path}': {reason}") from None
@@ -141,7 +145,7 @@ def read_image(path: Path, channels: int) -> np.ndarray:
     return pixels
 
 
-def _to_channels(image: Image.Image, channels: int) -> np.ndarray:
+def to_channels(image: Image.Image, channels: int) -> np.ndarray:
     if image.mode in ("I", "F") or image.mode.startswith("I;16"):
         values = np.asarray(image, dtype=np.float32)
         top = 1.0 if image.mode == "F" and values.max() <= 1 else 65535.0 if values.max() > 255 else 255.0
