@@ -87,6 +87,14 @@ class TrainConfig:
     VADA / DIRT-T evaluate with (0.998 in their code), its batch-norm statistics re-estimated
     for the averaged weights before each validation; evaluation, validation, samples and
     inference then use it in place of the last iterate. 0 (the default) keeps the last iterate.
+
+    The divergence guard (:mod:`cyclekit.engine.divergence`, ``docs/runs.md``) watches every
+    run: a loss more than ``divergence_loss_factor`` times its running median's magnitude (at
+    least 1) above that median for ``divergence_loss_steps`` steps in a row, or a player's
+    weights growing ``divergence_weight_growth``-fold (root mean square) since step 0.
+    ``on_divergence``: ``warn`` (the default: one line and a ``divergence`` event, the run goes
+    on, as a heuristic must never end a good run) or ``stop`` (the run ends with one line naming
+    its last checkpoint). Non-finite weights always stop a run, and are never checkpointed.
     """
 
     steps: int = 2000
@@ -108,10 +116,15 @@ class TrainConfig:
     channels_last: bool = False
     num_threads: int | None = None
     ema_decay: float = 0.0
+    on_divergence: str = "warn"
+    divergence_loss_factor: float = 100.0
+    divergence_loss_steps: int = 20
+    divergence_weight_growth: float = 1000.0
 
     def validate(self) -> None:
         for key in ("steps", "batch_size", "log_every", "eval_every", "sample_every",
-                    "checkpoint_every", "keep_checkpoints", "max_nonfinite", "devices"):
+                    "checkpoint_every", "keep_checkpoints", "max_nonfinite", "devices",
+                    "divergence_loss_steps"):
             check_positive(f"train.{key}", getattr(self, key))
         check_positive("train.lr", self.lr)
         if not 0.0 <= self.decay_start <= 1.0:
@@ -124,6 +137,13 @@ class TrainConfig:
         if not 0.0 <= self.ema_decay < 1.0:
             raise ConfigError(f"train.ema_decay={self.ema_decay} must be in [0, 1): 0 turns the "
                               f"weight average off, 0.998 is VADA / DIRT-T's")
+        check_choice("train.on_divergence", self.on_divergence, ("warn", "stop"))
+        if not self.divergence_loss_factor > 0:
+            raise ConfigError(f"train.divergence_loss_factor={self.divergence_loss_factor} "
+                              f"must be > 0")
+        if not self.divergence_weight_growth > 1.0:
+            raise ConfigError(f"train.divergence_weight_growth={self.divergence_weight_growth} "
+                              f"must be above 1 (a growth factor of the weights since step 0)")
 
 
 @dataclass

@@ -128,5 +128,5 @@ class Players:
         if self.consecutive_nonfinite > self.max_nonfinite:
             raise TrainingDiverged(
                 f"non-finite {what} in {self.consecutive_nonfinite} consecutive updates at step "
-                f"{step}; lower train.lr or resume from an earlier checkpoint")
+                f"{step}; lower train.lr")
         return False

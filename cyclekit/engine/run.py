@@ -106,10 +106,14 @@ class Run:
         return {"players": self.players.state_dict(), "strategy": self.training_step.state_dict(),
                 **({"weight_average": self.average.state_dict()} if self.average else {})}
 
-    def save(self, root: Path, name: str, state: dict, keep: int | None = None) -> Path:
-        """Write the networks (and the weight average) with ``state`` as checkpoint ``name``."""
+    def save(self, root: Path, name: str, state: dict, keep: int | None = None,
+             measured: dict[str, float] | None = None) -> Path:
+        """Write the networks (and the weight average) with ``state`` as checkpoint ``name``
+        (``measured``: timings, kept apart so identical runs write identical bytes); refused
+        with one line naming the last good checkpoint when a weight is not finite."""
         return save_checkpoint(root, name, self.method, state, keep=keep,
-                               averaged=self.average.method if self.average else None)
+                               averaged=self.average.method if self.average else None,
+                               measured=measured)
 
     def restore(self, path: Path, state: dict) -> list[dict]:
         """Everything of checkpoint ``path`` (already loaded into the method as ``state``) back

@@ -10,22 +10,27 @@ from cyclekit.atomic import atomic_write_text
 
 
 class RunLog:
-    """Appends scalar records and events; only the rank-0 process writes."""
+    """Appends scalar records and events; only the rank-0 process writes.
+
+    Nothing is written before the first record: the TensorBoard events file is opened then,
+    so a run that fails before it logs (a refused ``--resume``) adds nothing to its folder.
+    """
 
     def __init__(self, run_dir: Path, *, enabled: bool = True, tensorboard: bool = True):
         self.path = Path(run_dir) / "metrics.jsonl"
         self.enabled = enabled
+        self.tensorboard = enabled and tensorboard
         self.writer = None
-        if enabled and tensorboard:
-            from torch.utils.tensorboard import SummaryWriter
-
-            self.writer = SummaryWriter(str(Path(run_dir) / "tensorboard"))
 
     def scalars(self, step: int, values: dict[str, float]) -> None:
         if not self.enabled:
             return
         clean = {k: float(v) for k, v in values.items() if math.isfinite(float(v))}
         self._append({"step": step, **clean})
+        if self.tensorboard and self.writer is None:
+            from torch.utils.tensorboard import SummaryWriter
+
+            self.writer = SummaryWriter(str(self.path.parent / "tensorboard"))
         if self.writer is not None:
             for key, value in clean.items():
                 self.writer.add_scalar(key, value, step)

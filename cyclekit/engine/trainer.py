@@ -26,14 +26,20 @@ from cyclekit.atomic import atomic_write_text
 from cyclekit.config import ExperimentConfig, save_config
 from cyclekit.data.cache import cache_dir
 from cyclekit.engine.checkpoint import (
+    NonFiniteWeights,
+    check_finite,
+    last_good_checkpoint,
     latest_checkpoint,
     load_checkpoint,
 )
+from cyclekit.engine.divergence import DivergenceWatch
 from cyclekit.engine.interrupt import stop_on_signals
 from cyclekit.engine.loading import build_method, selected_checkpoint
 from cyclekit.engine.method import Method
+from cyclekit.engine.players import TrainingDiverged
 from cyclekit.engine.precision import slow_precision_warning
 from cyclekit.engine.run import Run, make_fabric
+from cyclekit.engine.run_folder import inspect_run_folder, remove_stray
 from cyclekit.engine.run_log import RunLog
 from cyclekit.errors import CheckpointError, CyclekitError, CyclekitWarning, RunStopped
 from cyclekit.registry import get_method_class
@@ -49,7 +55,12 @@ class LoopState:
     running: dict[str, float] = field(default_factory=dict)
     best_val: float = math.inf
     best_step: int = -1
-    wall_time: float = 0.0
+    wall_time: float = 0.0  # checkpointed apart (measured.json): it differs between runs
+    watch: dict = field(default_factory=dict)  # the divergence watch's state
+
+
+class DivergenceStop(TrainingDiverged):
+    """The divergence guard ended a run (``train.on_divergence: stop``, or non-finite weights)."""
 
 
 def train(config: ExperimentConfig, run_dir: str | Path, *, resume: bool = False,
@@ -59,7 +70,7 @@ def train(config: ExperimentConfig, run_dir: str | Path, *, resume: bool = False
     fabric = make_fabric(config.train)
     fabric.launch()
     is_main = fabric.global_rank == 0
-    _prepare_run_dir(fabric, config, run_dir, resume)
+    start = _prepare_run_dir(fabric, config, run_dir, resume)
     slow = slow_precision_warning(config.train.precision, fabric.device)
     if slow and is_main:
         warnings.warn(slow, CyclekitWarning, stacklevel=2)
@@ -73,16 +84,25 @@ def train(config: ExperimentConfig, run_dir: str | Path, *, resume: bool = False
 
     def state(own: dict | None = None) -> dict:
         """The checkpoint's state; ``own``: this rank's ``run.rank_state()`` when already taken."""
+        counters = {**asdict(loop), "watch": watch.state_dict()}
+        del counters["wall_time"]  # in measured.json: identical runs write identical state.pt
         return {"fingerprint": config.fingerprint(), "world_size": fabric.world_size,
-                "loop": asdict(loop), **run.checkpoint_state(), **(own or run.rank_state())}
+                "loop": counters, **run.checkpoint_state(), **(own or run.rank_state())}
 
-    if resume:
-        loop, events = _restore(fabric, config, checkpoints, run)
-        if is_main:  # overrides given on resume (e.g. more steps) become part of the run
+    def measured() -> dict[str, float]:
+        return {"wall_time_s": loop.wall_time}
+
+    if start != "fresh":
+        events = [{"event": "start_over", "reason": "no checkpoint"}]
+        if start == "resume":
+            loop, restored = _restore(fabric, config, checkpoints, run)
+            events = [{"event": "resume"}, *restored]
+        if is_main and resume:  # overrides given on resume (e.g. more steps) become the run's
             save_config(config, run_dir / "config.yaml")
         log.truncate_after(loop.step)
-        for event in [{"event": "resume"}, *events]:
+        for event in events:
             log.event({**event, "step": loop.step})
+    watch = DivergenceWatch(config.train, run.players.params, loop.watch)
 
     train_cfg = config.train
     bar = tqdm(total=train_cfg.steps, initial=loop.step, disable=not (progress and is_main),
@@ -91,47 +111,65 @@ def train(config: ExperimentConfig, run_dir: str | Path, *, resume: bool = False
 
     def save_step_checkpoint() -> None:
         loop.wall_time = time.perf_counter() - started
+        name = f"step_{loop.step:07d}"
+        averaged = run.average.method if run.average else None
+        check_finite(checkpoints, name, run.method, averaged)  # every rank alike: same weights
         own = run.rank_state()
         ranks = _gather_from_ranks(fabric, own)
         if is_main:
-            run.save(checkpoints, f"step_{loop.step:07d}",
-                     {**state(own), **({"ranks": ranks} if ranks else {})},
-                     keep=train_cfg.keep_checkpoints)
+            run.save(checkpoints, name, {**state(own), **({"ranks": ranks} if ranks else {})},
+                     keep=train_cfg.keep_checkpoints, measured=measured())
 
-    with stop_on_signals(enabled=fabric.world_size == 1) as stop:
-        while loop.step < train_cfg.steps:
-            losses = run.step(loop.step)
-            loop.step += 1
-            _update_running(loop.running, losses)
-            for event in run.drain_events():
-                log.event(event)
-            step, last = loop.step, loop.step == train_cfg.steps
-            bar.update(1)
-            if step % train_cfg.log_every == 0 or last:
-                log.scalars(step, {**{f"loss/{k}": v for k, v in loop.running.items()},
-                                   **{f"lr/{k}": v for k, v in run.players.learning_rates().items()},
-                                   **run.training_step.log_values()})
-                bar.set_postfix({k: f"{v:.3g}" for k, v in loop.running.items()}, refresh=False)
-            if is_main and (step % train_cfg.eval_every == 0 or last):
-                run.prepare_evaluated(loop.step)
-                loop.wall_time = time.perf_counter() - started
-                _validate(config, run.evaluated, run.data, fabric, log, loop,
-                          lambda: run.save(checkpoints, "best", state()))
-            if is_main and (step % train_cfg.sample_every == 0 or last):
-                _save_samples(run.evaluated, run.data, fabric,
-                              run_dir / "samples" / f"step_{step:07d}.png", config.eval.num_samples)
-            if step % train_cfg.checkpoint_every == 0 or last:
-                save_step_checkpoint()
-                fabric.barrier()
-            if stop.requested:
-                if is_main:
+    def save_best() -> None:
+        run.save(checkpoints, "best", state(), measured=measured())
+
+    try:
+        with stop_on_signals(enabled=fabric.world_size == 1) as stop:
+            while loop.step < train_cfg.steps:
+                losses = run.step(loop.step)
+                loop.step += 1
+                _update_running(loop.running, losses)
+                watch.observe(loop.step, losses)
+                for event in run.drain_events():
+                    log.event(event)
+                step, last = loop.step, loop.step == train_cfg.steps
+                bar.update(1)
+                if step % train_cfg.log_every == 0 or last:
+                    log.scalars(step, {
+                        **{f"loss/{k}": v for k, v in loop.running.items()},
+                        **{f"lr/{k}": v for k, v in run.players.learning_rates().items()},
+                        **run.training_step.log_values()})
+                    bar.set_postfix({k: f"{v:.3g}" for k, v in loop.running.items()},
+                                    refresh=False)
+                    _guard(watch, step, train_cfg.on_divergence, fabric, log, checkpoints)
+                if is_main and (step % train_cfg.eval_every == 0 or last):
                     run.prepare_evaluated(loop.step)
-                save_step_checkpoint()
-                log.event({"event": "stopped", "step": loop.step, "signal": stop.signal_name})
-                bar.close()
-                log.close()
-                raise RunStopped(f"stopped by {stop.signal_name} after step {loop.step}; "
-                                 f"checkpoint saved, continue with --resume")
+                    loop.wall_time = time.perf_counter() - started
+                    _validate(config, run.evaluated, run.data, fabric, log, loop, save_best)
+                if is_main and (step % train_cfg.sample_every == 0 or last):
+                    _save_samples(run.evaluated, run.data, fabric,
+                                  run_dir / "samples" / f"step_{step:07d}.png",
+                                  config.eval.num_samples)
+                if step % train_cfg.checkpoint_every == 0 or last:
+                    save_step_checkpoint()
+                    fabric.barrier()
+                if stop.requested:
+                    if is_main:
+                        run.prepare_evaluated(loop.step)
+                    save_step_checkpoint()
+                    log.event({"event": "stopped", "step": loop.step,
+                               "signal": stop.signal_name})
+                    bar.close()
+                    log.close()
+                    raise RunStopped(f"stopped by {stop.signal_name} after step {loop.step}; "
+                                     f"checkpoint saved, continue with --resume")
+    except (TrainingDiverged, NonFiniteWeights) as error:
+        log.event({"event": "diverged", "step": loop.step, "reason": str(error)})
+        bar.close()
+        log.close()
+        if isinstance(error, (DivergenceStop, NonFiniteWeights)):
+            raise
+        raise TrainingDiverged(f"{error}; {last_good_checkpoint(checkpoints)}") from None
     bar.close()
     log.close()
 
@@ -162,7 +200,7 @@ def evaluate_run(config: ExperimentConfig, run_dir: Path, *, method: Method | No
     metrics = method.evaluate(pair, cache_dir=cache_dir("judges"), device=device, progress=progress)
     loop = state["loop"]
     metrics.update({
-        "train/steps": float(loop["step"]), "train/wall_time_s": loop["wall_time"],
+        "train/steps": float(loop["step"]), "train/wall_time_s": _wall_time(state),
         "train/skipped_updates": float(state["players"]["skipped_updates"]),
         "eval/wall_time_s": time.perf_counter() - started,
         "eval/checkpoint_step": float(loop["step"]),
@@ -182,29 +220,84 @@ def _set_threads(config: ExperimentConfig) -> None:
         torch.set_num_threads(config.train.num_threads)
 
 
-def _prepare_run_dir(fabric: Fabric, config: ExperimentConfig, run_dir: Path, resume: bool) -> None:
-    """On rank 0: refuse to overwrite a finished run, or to resume a run that is not there."""
-    problem = None
+def _prepare_run_dir(fabric: Fabric, config: ExperimentConfig, run_dir: Path, resume: bool,
+                     ) -> str:
+    """On rank 0: decide how the run starts, by the start-over rule of
+    :mod:`cyclekit.engine.run_folder`: ``resume`` (from its latest checkpoint), ``start_over``
+    (a run folder without a checkpoint: from step 0, said in a warning) or ``fresh``. Refuse
+    to overwrite a run or files that are not a run's, or to resume what is not a run."""
+    problem, start, note = None, "fresh", None
     if fabric.global_rank == 0:
-        has_checkpoint = latest_checkpoint(run_dir / "checkpoints") is not None
-        if resume and not has_checkpoint:
-            problem = f"cannot resume: '{run_dir}' holds no checkpoint; start it without --resume"
-        elif not resume and _holds_a_run(run_dir):
-            problem = (f"run directory '{run_dir}' is not empty; pass --resume to continue it "
-                       f"or choose another --out")
-        else:
-            run_dir.mkdir(parents=True, exist_ok=True)
-            if not resume:
-                save_config(config, run_dir / "config.yaml")
-    problem = fabric.broadcast(problem, src=0)
+        folder = inspect_run_folder(run_dir)
+        if run_dir.exists() and not run_dir.is_dir():
+            problem = f"run directory '{run_dir}' is a file; choose another --out"
+        elif resume and folder.checkpoint is not None:
+            start = "resume"
+        elif resume and not folder.has_config:
+            problem = (f"cannot resume: '{run_dir}' holds no checkpoint and no config.yaml "
+                       f"(no run was started there); start it without --resume")
+        elif resume:
+            start, note = "start_over", (
+                f"'{run_dir}' holds no checkpoint (the run stopped before its first one); "
+                f"starting it over from step 0")
+        elif folder.checkpoint is not None or folder.finished:
+            what = f"checkpoint '{folder.checkpoint.name}'" if folder.checkpoint else "metrics.json"
+            problem = (f"run directory '{run_dir}' is not empty: it holds a run ({what}); pass "
+                       f"--resume to continue it or choose another --out")
+        elif folder.foreign:
+            named = ", ".join(repr(name) for name in folder.foreign[:3])
+            problem = (f"run directory '{run_dir}' is not empty: it holds files that are not a "
+                       f"run's ({named}{', ...' if len(folder.foreign) > 3 else ''}); choose "
+                       f"another --out")
+        elif folder.started:
+            start, note = "start_over", (
+                f"'{run_dir}' holds a run stopped before its first checkpoint; starting it "
+                f"over from step 0 with the config given")
+        if problem is None:
+            try:
+                remove_stray(folder.stray)
+                run_dir.mkdir(parents=True, exist_ok=True)
+                if not resume:
+                    save_config(config, run_dir / "config.yaml")
+            except OSError as error:
+                problem = (f"cannot write the run directory '{run_dir}' "
+                           f"({error.strerror or type(error).__name__})")
+    problem, start, note = fabric.broadcast((problem, start, note), src=0)
     if problem:
         raise CyclekitError(problem)
+    if note and fabric.global_rank == 0:
+        warnings.warn(note, CyclekitWarning, stacklevel=3)
+    return start
 
 
-def _holds_a_run(run_dir: Path) -> bool:
-    """Anything in ``run_dir`` but the config.yaml of a start that failed before training
-    (e.g. no data directory) is a run that must not be overwritten."""
-    return run_dir.exists() and any(entry.name != "config.yaml" for entry in run_dir.iterdir())
+def _guard(watch: DivergenceWatch, step: int, on_divergence: str, fabric: Fabric, log: RunLog,
+           checkpoints: Path) -> None:
+    """The divergence guard at a logging step: warn about what the watch saw (once per loss
+    or player), or stop the run (``train.on_divergence: stop``, or non-finite weights)."""
+    findings = watch.check(step)
+    fatal = [f for f in findings if f.fatal]
+    stop = bool(fatal) or (bool(findings) and on_divergence == "stop")
+    if fabric.world_size > 1:  # every rank stops alike (losses differ between ranks)
+        stop = bool(fabric.all_reduce(torch.tensor(float(stop)), reduce_op="max").item())
+    for finding in watch.first_seen(findings):
+        log.event({"event": "divergence", "step": step, "key": finding.key,
+                   "reason": finding.text, "action": "stop" if stop else "warn"})
+        if not stop and fabric.global_rank == 0:
+            warnings.warn(f"training may be diverging at step {step}: {finding.text} "
+                          f"(train.on_divergence=stop would end the run)", CyclekitWarning,
+                          stacklevel=3)
+    if stop:
+        seen = fatal or findings
+        reason = seen[0].text if seen else "seen by another process"
+        more = f" (and {len(seen) - 1} more)" if len(seen) > 1 else ""
+        rule = "" if fatal else " (train.on_divergence=stop)"
+        raise DivergenceStop(f"training diverged at step {step}: {reason}{more}; stopped{rule}; "
+                             f"{last_good_checkpoint(checkpoints)}")
+
+
+def _wall_time(state: dict) -> float:
+    """A checkpoint's training wall time (measured.json; in the loop state before it)."""
+    return float(state.get("measured", {}).get("wall_time_s", state["loop"].get("wall_time", 0.0)))
 
 
 def _restore(fabric: Fabric, config: ExperimentConfig, checkpoints: Path, run: Run,
@@ -216,7 +309,8 @@ def _restore(fabric: Fabric, config: ExperimentConfig, checkpoints: Path, run: R
     if state["world_size"] != fabric.world_size:
         raise CheckpointError(f"checkpoint '{path}' was written by {state['world_size']} "
                               f"process(es); resume with train.devices={state['world_size']}")
-    return LoopState(**state["loop"]), run.restore(path, state)
+    loop = LoopState(**{**state["loop"], "wall_time": _wall_time(state)})
+    return loop, run.restore(path, state)
 
 
 def _gather_from_ranks(fabric: Fabric, value: object) -> list | None:

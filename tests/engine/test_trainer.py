@@ -94,7 +94,7 @@ def test_refuses_to_overwrite_or_resume_nothing(tmp_path, tiny_settings):
     config = _config(tiny_settings)
     (tmp_path / "run").mkdir()
     (tmp_path / "run" / "keep.txt").write_text("precious")
-    with pytest.raises(CyclekitError, match="is not empty; pass --resume"):
+    with pytest.raises(CyclekitError, match="is not empty: it holds files that are not a run's"):
         train(config, tmp_path / "run", progress=False)
     assert (tmp_path / "run" / "keep.txt").read_text() == "precious"
     (tmp_path / "failed_start").mkdir()  # only the config of a start that failed
