@@ -9,6 +9,7 @@ everything else is shared. Unknown keys and wrong types raise
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import hashlib
 import json
@@ -194,8 +195,9 @@ class ExperimentConfig:
 
 def build_config(raw: dict[str, Any] | None = None, overrides: list[str] | None = None,
                  ) -> ExperimentConfig:
-    """Turn a (YAML) mapping plus ``key.sub=value`` overrides into a validated config."""
-    raw = dict(raw or {})
+    """Turn a (YAML) mapping plus ``key.sub=value`` overrides into a validated config (the
+    mapping given is left as it is)."""
+    raw = copy.deepcopy(dict(raw or {}))
     for item in overrides or []:
         _apply_override(raw, item)
     unknown = sorted(set(raw) - set(TOP_LEVEL_KEYS))
@@ -233,6 +235,9 @@ def build_config(raw: dict[str, Any] | None = None, overrides: list[str] | None 
 def load_config(path: str | Path, overrides: list[str] | None = None) -> ExperimentConfig:
     """Read a YAML preset and apply overrides."""
     path = Path(path)
+    if path.is_dir():
+        raise ConfigError(f"config file '{path}' is a directory; give a YAML file, e.g. one of "
+                          f"the presets in configs/")
     if not path.is_file():
         raise ConfigError(f"config file '{path}' does not exist; presets are in configs/")
     try:

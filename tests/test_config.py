@@ -114,3 +114,14 @@ def test_a_renamed_option_is_read_under_its_old_name_and_keeps_old_runs_fingerpr
     with pytest.raises(ConfigError, match="sets both model.beta1 and "
                                           "model.weight_consistency_source"):
         build_config({"method": "cdlm", **settings})
+
+
+def test_overrides_leave_the_given_mapping_as_it_was():
+    raw = {"method": "cyclegn", "train": {"steps": 5}}
+    assert build_config(raw, ["train.steps=7"]).train.steps == 7
+    assert raw == {"method": "cyclegn", "train": {"steps": 5}}
+
+
+def test_a_config_path_that_is_a_directory_says_so(tmp_path):
+    with pytest.raises(ConfigError, match="is a directory"):
+        load_config(tmp_path)
