@@ -228,46 +228,55 @@ def _prepare_run_dir(fabric: Fabric, config: ExperimentConfig, run_dir: Path, re
     to overwrite a run or files that are not a run's, or to resume what is not a run."""
     problem, start, note = None, "fresh", None
     if fabric.global_rank == 0:
-        folder = inspect_run_folder(run_dir)
-        if run_dir.exists() and not run_dir.is_dir():
-            problem = f"run directory '{run_dir}' is a file; choose another --out"
-        elif resume and folder.checkpoint is not None:
-            start = "resume"
-        elif resume and not folder.has_config:
-            problem = (f"cannot resume: '{run_dir}' holds no checkpoint and no config.yaml "
-                       f"(no run was started there); start it without --resume")
-        elif resume:
-            start, note = "start_over", (
-                f"'{run_dir}' holds no checkpoint (the run stopped before its first one); "
-                f"starting it over from step 0")
-        elif folder.checkpoint is not None or folder.finished:
-            what = f"checkpoint '{folder.checkpoint.name}'" if folder.checkpoint else "metrics.json"
-            problem = (f"run directory '{run_dir}' is not empty: it holds a run ({what}); pass "
-                       f"--resume to continue it or choose another --out")
-        elif folder.foreign:
-            named = ", ".join(repr(name) for name in folder.foreign[:3])
-            problem = (f"run directory '{run_dir}' is not empty: it holds files that are not a "
-                       f"run's ({named}{', ...' if len(folder.foreign) > 3 else ''}); choose "
-                       f"another --out")
-        elif folder.started:
-            start, note = "start_over", (
-                f"'{run_dir}' holds a run stopped before its first checkpoint; starting it "
-                f"over from step 0 with the config given")
-        if problem is None:
-            try:
-                remove_stray(folder.stray)
-                run_dir.mkdir(parents=True, exist_ok=True)
-                if not resume:
-                    save_config(config, run_dir / "config.yaml")
-            except OSError as error:
-                problem = (f"cannot write the run directory '{run_dir}' "
-                           f"({error.strerror or type(error).__name__})")
+        try:
+            problem, start, note = _decide_start(config, run_dir, resume)
+        except OSError as error:
+            problem = (f"cannot use the run directory '{run_dir}' "
+                       f"({error.strerror or type(error).__name__})")
     problem, start, note = fabric.broadcast((problem, start, note), src=0)
     if problem:
         raise CyclekitError(problem)
     if note and fabric.global_rank == 0:
         warnings.warn(note, CyclekitWarning, stacklevel=3)
     return start
+
+
+def _decide_start(config: ExperimentConfig, run_dir: Path, resume: bool,
+                  ) -> tuple[str | None, str, str | None]:
+    """Rank 0's part of :func:`_prepare_run_dir`: (the problem or None, how the run starts,
+    the warning to give or None)."""
+    problem, start, note = None, "fresh", None
+    folder = inspect_run_folder(run_dir)
+    if run_dir.exists() and not run_dir.is_dir():
+        problem = f"run directory '{run_dir}' is a file; choose another --out"
+    elif resume and folder.checkpoint is not None:
+        start = "resume"
+    elif resume and not folder.has_config:
+        problem = (f"cannot resume: '{run_dir}' holds no checkpoint and no config.yaml "
+                   f"(no run was started there); start it without --resume")
+    elif resume:
+        start, note = "start_over", (
+            f"'{run_dir}' holds no checkpoint (the run stopped before its first one); "
+            f"starting it over from step 0")
+    elif folder.checkpoint is not None or folder.finished:
+        what = f"checkpoint '{folder.checkpoint.name}'" if folder.checkpoint else "metrics.json"
+        problem = (f"run directory '{run_dir}' is not empty: it holds a run ({what}); pass "
+                   f"--resume to continue it or choose another --out")
+    elif folder.foreign:
+        named = ", ".join(repr(name) for name in folder.foreign[:3])
+        problem = (f"run directory '{run_dir}' is not empty: it holds files that are not a "
+                   f"run's ({named}{', ...' if len(folder.foreign) > 3 else ''}); choose "
+                   f"another --out")
+    elif folder.started:
+        start, note = "start_over", (
+            f"'{run_dir}' holds a run stopped before its first checkpoint; starting it "
+            f"over from step 0 with the config given")
+    if problem is None:
+        remove_stray(folder.stray)
+        run_dir.mkdir(parents=True, exist_ok=True)
+        if not resume:
+            save_config(config, run_dir / "config.yaml")
+    return problem, start, note
 
 
 def _guard(watch: DivergenceWatch, step: int, on_divergence: str, fabric: Fabric, log: RunLog,
