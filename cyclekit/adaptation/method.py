@@ -34,10 +34,10 @@ from cyclekit.config import (
     check_positive,
 )
 from cyclekit.data.augment import PADDING_MODES, Augmentation
-from cyclekit.data.domain import list_domains
-from cyclekit.data.pair import DomainPair, _load_splits
+from cyclekit.data.image_folder import class_folders, folder_root, is_folder, record_folders
+from cyclekit.data.pair import DomainPair, _load_splits, check_domain_name
 from cyclekit.engine.method import Method
-from cyclekit.errors import ConfigError
+from cyclekit.errors import ConfigError, DataError
 
 
 @dataclass
@@ -51,7 +51,16 @@ class UDADataConfig:
     affine map: a shift of up to ``augment_shift`` pixels, a rotation of up to
     ``augment_rotation`` degrees and a zoom log-uniform in [1 / augment_scale, augment_scale],
     filling what it brings in from outside the image with ``augment_fill`` (black, border or
-    reflection; see :class:`~cyclekit.data.augment.Augmentation`)."""
+    reflection; see :class:`~cyclekit.data.augment.Augmentation`).
+
+    Either domain may be ``folder:PATH``, your own images (:mod:`cyclekit.data.image_folder`):
+    the source in the ImageFolder layout (``PATH/CLASS/*.png``, classes the sorted sub-folder
+    names, labels 0..K-1, K = ``num_classes``), the target any images under PATH, unlabelled
+    (its test accuracy is then not reported). ``class_names`` records a folder source's classes
+    (read from the folder when the config is built, saved with the run, written by
+    ``cyclekit predict``) and ``folders`` how each folder's test split is made (filled in, after
+    a check of the folders' layout, when the config is built); a run's config thus loads where
+    its training images are not."""
 
     source: str = "digits"
     target: str = "digits_m"
@@ -67,10 +76,13 @@ class UDADataConfig:
     augment_rotation: float = field(default=10.0, metadata=ADDED_LATER)
     augment_scale: float = field(default=1.4, metadata=ADDED_LATER)
     augment_fill: str = field(default="black", metadata=ADDED_LATER)
+    class_names: list[str] | None = field(default=None, metadata=ADDED_LATER)
+    folders: dict[str, str] | None = field(default=None, metadata=ADDED_LATER)
 
     def validate(self) -> None:
         for key in ("source", "target"):
-            check_choice(f"data.{key}", getattr(self, key), tuple(list_domains()))
+            check_domain_name(f"data.{key}", getattr(self, key))
+        self._check_class_names()
         check_choice("data.channels", self.channels, (1, 3))
         if self.image_size < 16 or self.image_size % 4:
             raise ConfigError(f"data.image_size={self.image_size} must be a multiple of 4 "
@@ -87,6 +99,25 @@ class UDADataConfig:
             raise ConfigError(f"data.augment_scale={self.augment_scale} must be >= 1 "
                               f"(1: no zoom)")
         check_choice("data.augment_fill", self.augment_fill, tuple(PADDING_MODES))
+        record_folders(self, [("data.source", self.source, self.class_names),
+                              ("data.target", self.target, None)])
+
+    def _check_class_names(self) -> None:
+        """A folder source's classes: read from its sub-folders when not yet recorded (a new
+        run), and as many as ``num_classes``."""
+        if not is_folder(self.source):
+            if self.class_names is not None:
+                raise ConfigError("data.class_names names the classes of a folder source "
+                                  "(data.source=folder:PATH); leave it out for a built-in one")
+            return
+        if self.class_names is None:
+            self.class_names = class_folders(folder_root(self.source), "data.source")
+        self.class_names = [str(name) for name in self.class_names]
+        if len(self.class_names) != self.num_classes:
+            raise ConfigError(f"data.source has {len(self.class_names)} classes "
+                              f"({', '.join(self.class_names)}) but data.num_classes="
+                              f"{self.num_classes}; set data.num_classes="
+                              f"{len(self.class_names)}")
 
     def warp(self) -> Augmentation:
         """The random affine warp of ``augment_shift``, ``augment_rotation`` and
@@ -110,8 +141,12 @@ class UDAMethod(Method):
     @classmethod
     def load_data(cls, config) -> DomainPair:
         data = config.data
-        return DomainPair(x=_load_splits(data, data.source, config.seed),
-                          y=_load_splits(data, data.target, config.seed))
+        if cls.labelled_domain == "y" and is_folder(data.target):
+            raise DataError(f"method '{config.method}' trains on the target's labels, but "
+                            f"data.target={data.target} is an unlabelled folder")
+        return DomainPair(x=_load_splits(data, data.source, config.seed,
+                                         classes=data.class_names, key="data.source"),
+                          y=_load_splits(data, data.target, config.seed, key="data.target"))
 
     def make_batcher(self, data: DomainPair, *, rank: int = 0, world_size: int = 1):
         key = self.labelled_domain

@@ -6,7 +6,12 @@ and float images scaled by their own maximum) and resized to its image size exac
 training data were (:func:`cyclekit.data.transforms.to_model_images`), then classified by the
 method's target classifier. When the run's target domain is one framed like MNIST
 (``usps_as_mnist``, ``semeion_as_mnist``), each file is read as grey (ink bright) and framed
-the same way first. The CSV ``path,label,confidence`` is written atomically.
+the same way first; a run whose target was a folder (``data.target: folder:PATH``) reads each
+file as that folder's images were read (:func:`cyclekit.data.image_folder.read_pixels`:
+transparency over black, 16-bit by 65535). The CSV ``path,label,confidence`` is written
+atomically; a run whose source was a folder of class sub-folders (``data.source:
+folder:PATH``) adds the label's class name, ``path,label,class,confidence``
+(``data.class_names``, recorded in the run's config).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from PIL import Image, UnidentifiedImageError
 
 from cyclekit.atomic import atomic_write_text
 from cyclekit.data.domain import MNIST_FRAMED_DOMAINS
+from cyclekit.data.image_folder import decode, is_folder
 from cyclekit.data.mnist_framing import frame_like_mnist
 from cyclekit.data.transforms import to_model_images, to_unit_tensor
 from cyclekit.engine.inference_device import inference_device
@@ -101,14 +107,23 @@ def predict(run_dir: str | Path, inputs: list[str | Path], out: str | Path,
         raise CyclekitError(f"run '{run_dir}' is a '{config.method}' run, which cannot label "
                             f"images; predict needs a run of cdlm, dann, source_only, "
                             f"target_only or dirt_t")
-    images = load_images(paths, config.data.image_size, config.data.channels,
-                         frame_like_mnist_first=config.data.target in MNIST_FRAMED_DOMAINS)
+    if is_folder(config.data.target):  # read as the target folder's images were in training
+        images = decode(paths, config.data.image_size, config.data.channels, key="predict")
+    else:
+        images = load_images(paths, config.data.image_size, config.data.channels,
+                             frame_like_mnist_first=config.data.target in MNIST_FRAMED_DOMAINS)
     labels, confidence = method.predict_images(images, device=device)
     rows = [(str(path), int(label), float(conf))
             for path, label, conf in zip(paths, labels.tolist(), confidence.tolist())]
+    names = getattr(config.data, "class_names", None)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["path", "label", "confidence"])
-    writer.writerows((path, label, f"{conf:.6f}") for path, label, conf in rows)
+    if names:
+        writer.writerow(["path", "label", "class", "confidence"])
+        writer.writerows((path, label, names[label], f"{conf:.6f}")
+                         for path, label, conf in rows)
+    else:
+        writer.writerow(["path", "label", "confidence"])
+        writer.writerows((path, label, f"{conf:.6f}") for path, label, conf in rows)
     atomic_write_text(out, buffer.getvalue())
     return rows

@@ -10,6 +10,7 @@ import torch
 from cyclekit.data.bsds500 import load_bsds500
 from cyclekit.data.facades import load_facades
 from cyclekit.data.idx import load_idx_split
+from cyclekit.data.image_folder import is_folder, load_folder
 from cyclekit.data.mnist_framing import frame_like_mnist
 from cyclekit.data.mnistm import BlendedImages, load_blended
 from cyclekit.data.semeion import load_semeion
@@ -71,21 +72,32 @@ def _blended_like_mnistm(name: str, split: str, data_dir,
 
 
 def list_domains() -> list[str]:
-    """Names accepted by :func:`load_domain`."""
+    """Names of the built-in domains accepted by :func:`load_domain` (which also takes
+    ``folder:PATH``, a folder of your own images: :mod:`cyclekit.data.image_folder`)."""
     return list(_LOADERS)
 
 
 def load_domain(name: str, split: str = "train", *, data_dir: str | None = None,
                 image_size: int = 32, channels: int = 3, limit: int | None = None,
-                seed: int = 0) -> DomainData:
-    """Load a domain's split as ``channels`` x ``image_size`` x ``image_size`` images in [-1, 1]."""
-    if name not in _LOADERS:
-        raise DataError(f"unknown domain {name!r}; valid domains: {', '.join(_LOADERS)}")
+                seed: int = 0, classes: list[str] | None = None,
+                key: str = "data") -> DomainData:
+    """Load a domain's split as ``channels`` x ``image_size`` x ``image_size`` images in [-1, 1].
+
+    ``name`` is a built-in domain or ``folder:PATH``; a folder is read unlabelled, or in the
+    ImageFolder layout with ``classes`` (its class sub-folders' names, labels 0..K-1). ``key``
+    (e.g. ``data.source``) names the option in errors about a folder."""
+    if not is_folder(name) and name not in _LOADERS:
+        raise DataError(f"unknown domain {name!r}; valid domains: {', '.join(_LOADERS)}, "
+                        f"or folder:PATH")
     check_split(split)
     if channels not in (1, 3):
         raise DataError(f"channels must be 1 or 3, got {channels}")
     if image_size < 1:
         raise DataError(f"image_size must be positive, got {image_size}")
+    if is_folder(name):
+        images, labels = load_folder(name, split, image_size=image_size, channels=channels,
+                                     limit=limit, seed=seed, classes=classes, key=key)
+        return DomainData(name=name, images=images, labels=labels)
     images, labels = _LOADERS[name](split, data_dir)
     if len(images) == 0:
         raise DataError(f"domain {name!r} split {split!r} is empty")

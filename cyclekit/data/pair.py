@@ -6,10 +6,11 @@ that checkpoint selection never looks at the test set.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from cyclekit.config import check_choice, check_non_negative, check_positive
+from cyclekit.config import ADDED_LATER, check_choice, check_non_negative, check_positive
 from cyclekit.data.domain import DomainData, list_domains, load_domain
+from cyclekit.data.image_folder import check_folder_name, is_folder, record_folders
 from cyclekit.errors import ConfigError, DataError
 
 # Domain pairs built from the same base images: test sample i of one is test sample i of
@@ -20,7 +21,11 @@ PAIRED_DOMAINS = {frozenset({"digits", "digits_m"}), frozenset({"mnist", "mnistm
 
 @dataclass
 class DataConfig:
-    """The two domains X (``x``) and Y (``y``), brought to one size and channel count."""
+    """The two domains X (``x``) and Y (``y``), brought to one size and channel count: each a
+    built-in domain (:func:`~cyclekit.data.domain.list_domains`) or ``folder:PATH``, the
+    image files under PATH (:mod:`cyclekit.data.image_folder`). ``folders`` is filled in when
+    the config is built: each folder's layout is checked and how its test split is made is
+    recorded there (a run's saved config is not checked again)."""
 
     x: str = "digits"
     y: str = "digits_m"
@@ -30,10 +35,11 @@ class DataConfig:
     limit_train: int | None = None
     limit_test: int | None = None
     val_size: int = 256
+    folders: dict[str, str] | None = field(default=None, metadata=ADDED_LATER)
 
     def validate(self) -> None:
         for key in ("x", "y"):
-            check_choice(f"data.{key}", getattr(self, key), tuple(list_domains()))
+            check_domain_name(f"data.{key}", getattr(self, key))
         check_choice("data.channels", self.channels, (1, 3))
         if self.image_size < 16 or self.image_size % 4:
             raise ConfigError(
@@ -44,6 +50,15 @@ class DataConfig:
             if value is not None:
                 check_positive(f"data.{key}", value)
         check_non_negative("data.val_size", self.val_size)
+        record_folders(self, [("data.x", self.x, None), ("data.y", self.y, None)])
+
+
+def check_domain_name(key: str, name) -> None:
+    """ConfigError unless ``name`` is a built-in domain or ``folder:PATH``."""
+    if is_folder(name):
+        check_folder_name(key, name)
+    else:
+        check_choice(key, name, (*list_domains(), "folder:PATH"))
 
 
 @dataclass
@@ -67,12 +82,16 @@ class DomainPair:
 
 def load_pair(data, seed: int = 0) -> DomainPair:
     """Load ``data.x`` and ``data.y`` (a :class:`DataConfig`)."""
-    return DomainPair(x=_load_splits(data, data.x, seed), y=_load_splits(data, data.y, seed))
+    return DomainPair(x=_load_splits(data, data.x, seed, key="data.x"),
+                      y=_load_splits(data, data.y, seed, key="data.y"))
 
 
-def _load_splits(data, name: str, seed: int) -> DomainSplits:
+def _load_splits(data, name: str, seed: int, *, classes: list[str] | None = None,
+                 key: str = "data") -> DomainSplits:
+    """``name``'s train / validation / test splits; ``classes``: a labelled folder's classes,
+    ``key``: the option naming the domain, for a folder's errors."""
     common = {"data_dir": data.data_dir, "image_size": data.image_size,
-              "channels": data.channels, "seed": seed}
+              "channels": data.channels, "seed": seed, "classes": classes, "key": key}
     train = load_domain(name, "train", limit=data.limit_train, **common)
     test = load_domain(name, "test", limit=data.limit_test, **common)
     n_val = data.val_size

@@ -8,6 +8,10 @@
 * FCN scores on CMP facades (photos <-> label maps, either order as x / y): a frozen U-Net
   segments the generated photos, generated label maps are read by nearest palette colour,
   both scored against the ground-truth class maps (:mod:`cyclekit.translation.fcn_score`).
+
+Folders of your own images (``folder:PATH``) are unlabelled: they get cycle L1 only (no
+translation accuracy, said in ``test/acc_note``), and how their test split was made is
+recorded in ``data/x_split`` / ``data/y_split``.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from __future__ import annotations
 import torch
 
 from cyclekit.data.facades import load_class_maps
+from cyclekit.data.image_folder import is_folder, split_metric
 from cyclekit.data.pair import DomainPair
 from cyclekit.metrics.classifier_judge import accuracy, cached_judge
 from cyclekit.metrics.image_quality import mse, psnr, ssim
@@ -71,6 +76,14 @@ def evaluate_translation(method, pair: DomainPair, *, eval_config, cache_dir, de
             metrics[f"test/acc_{direction}"] = accuracy(judge, fakes, source.test.labels)
             metrics[f"test/judge_acc_{target.test.name}"] = accuracy(judge, target.test.images,
                                                                    target.test.labels)
+    folders = [key for key, split in (("x", x), ("y", y)) if is_folder(split.name)]
+    for key in folders:
+        split = getattr(pair, key).test
+        metrics[f"data/{key}_split"] = split_metric(data, split.name, len(split.images))
+    if folders and eval_config.translation_accuracy and not any(
+            key.startswith("test/acc_") for key in metrics):
+        metrics["test/acc_note"] = ("no translation accuracy: a folder domain is unlabelled "
+                                    "(no judge classifier)")
     if pair.paired:
         for direction, fakes, real in (("x2y", fake_y, y.images), ("y2x", fake_x, x.images)):
             metrics[f"test/ssim_{direction}"] = ssim(fakes, real)
