@@ -1,11 +1,12 @@
 """cyclekit: cyclic learning in PyTorch (Zou & Hao's framework and the methods built on it).
 
 One subpackage per method family (translation, adaptation, latent, affinity, tracking); the
-registry imports a family when one of its methods is asked for by name.
+registry imports a family when one of its methods is asked for by name. Importing this
+package loads no PyTorch: the functions below import what they need when called, so the
+command line answers ``--help`` at once.
 """
 
 from cyclekit.config import ExperimentConfig, build_config, load_config
-from cyclekit.engine.loading import create_method
 from cyclekit.registry import list_methods, register_method
 
 __version__ = "0.1.0"
@@ -20,6 +21,14 @@ __all__ = [
            "register_method",
            "train",
 ]
+
+
+def create_method(name, config=None):
+    """A registered method built from an experiment config (or a partial mapping of one):
+    see :func:`cyclekit.engine.loading.create_method`."""
+    from cyclekit.engine.loading import create_method as build
+
+    return build(name, config)
 
 
 def load(run_dir, device="cpu", checkpoint=None):

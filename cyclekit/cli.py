@@ -22,8 +22,14 @@ from pathlib import Path
 from cyclekit.config import load_config
 from cyclekit.engine.inference_device import add_device_option
 from cyclekit.errors import CyclekitError, CyclekitWarning, RunStopped
-from cyclekit.registry import get_method_class, list_methods
 from cyclekit.export import add_export_parser
+from cyclekit.preflight import (
+    check_accelerator,
+    check_config_file,
+    check_output_dir,
+    describe_os_error,
+)
+from cyclekit.registry import get_method_class, list_methods
 from cyclekit.tracking.cli import add_track_parser
 
 # Each command imports its implementation (and with it PyTorch) when it runs, so that
@@ -48,7 +54,6 @@ def main(argv: list[str] | None = None) -> int:
         print("cyclekit: interrupted; continue a training run with --resume", file=sys.stderr)
         return 130
     except OSError as error:  # a file-system failure the checks before the work could not see
-        from cyclekit.preflight import describe_os_error
 
         print(f"cyclekit: error: {describe_os_error(error)}", file=sys.stderr)
         return 2
@@ -139,7 +144,6 @@ def _parser() -> argparse.ArgumentParser:
 def _demo(args) -> int:
     from cyclekit.demo import demo_config, run_demo
     from cyclekit.engine.loading import family_methods, method_family
-    from cyclekit.preflight import check_accelerator, check_output_dir
 
     for method in args.methods:
         family = method_family(method)
@@ -162,7 +166,6 @@ def _demo(args) -> int:
 
 def _train(args) -> int:
     from cyclekit.engine.trainer import train
-    from cyclekit.preflight import check_accelerator, check_config_file, check_output_dir
 
     check_output_dir(args.out)
     saved = args.out / "config.yaml"
@@ -188,7 +191,6 @@ def _refine(args) -> int:
 def _eval(args) -> int:
     from cyclekit.engine.loading import require_run_kind
     from cyclekit.engine.trainer import evaluate_run
-    from cyclekit.preflight import check_output_dir
 
     require_run_kind(args.run_dir, None, "eval")
     check_output_dir(args.run_dir, option="run directory")  # eval rewrites its metrics, report
