@@ -128,7 +128,12 @@ def test_adaptation_from_class_folders_to_an_unlabelled_folder_then_predict(fold
     assert metrics["data/class_names"] == ",".join(CLASSES)
     assert "seeded" in metrics["data/source_split"]
     out = tmp_path / "preds.csv"
-    assert main(["predict", str(run), str(folders / "unlabelled"), "--out", str(out)]) == 0
+    moved = folders / "labelled_moved"  # the run needs no training images to predict
+    (folders / "labelled").rename(moved)
+    try:
+        assert main(["predict", str(run), str(folders / "unlabelled"), "--out", str(out)]) == 0
+    finally:
+        moved.rename(folders / "labelled")
     rows = list(csv.DictReader(out.read_text().splitlines()))
     assert len(rows) == 18 and list(rows[0]) == ["path", "label", "class", "confidence"]
     assert all(row["class"] == CLASSES[int(row["label"])] for row in rows)
