@@ -19,6 +19,7 @@ import sys
 import warnings
 from pathlib import Path
 
+from cyclekit import __version__
 from cyclekit.config import load_config
 from cyclekit.engine.inference_device import add_device_option
 from cyclekit.errors import CyclekitError, CyclekitWarning, RunStopped
@@ -76,6 +77,7 @@ class _OneLineParser(argparse.ArgumentParser):
 
 def _parser() -> argparse.ArgumentParser:
     parser = _OneLineParser(prog="cyclekit", description="Cyclic learning in PyTorch.")
+    parser.add_argument("--version", action="version", version=f"cyclekit {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     demo = commands.add_parser("demo", help="train on scikit-learn digits -> digits over photos")
@@ -94,6 +96,7 @@ def _parser() -> argparse.ArgumentParser:
                        help="override a config value, e.g. strategy.name=em (repeatable)")
     train.add_argument("--resume", action="store_true", help="continue from the last checkpoint")
     train.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    _add_data_dir(train)
     train.set_defaults(handler=_train)
 
     refine = commands.add_parser("refine", help="DIRT-T refinement of a finished adaptation run "
@@ -106,10 +109,12 @@ def _parser() -> argparse.ArgumentParser:
                         "train.steps=2000 (repeatable)")
     refine.add_argument("--resume", action="store_true", help="continue from the last checkpoint")
     refine.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    _add_data_dir(refine)
     refine.set_defaults(handler=_refine)
 
     evaluate = commands.add_parser("eval", help="re-evaluate a finished run")
     evaluate.add_argument("run_dir", type=Path)
+    _add_data_dir(evaluate)
     evaluate.set_defaults(handler=_eval)
 
     translate = commands.add_parser("translate", help="translate image files with a trained run")
@@ -141,6 +146,17 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_data_dir(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--data-dir", type=Path, default=None, metavar="PATH",
+                         help="folder of the data sets (same as --set data.data_dir=PATH; "
+                              "default $CYCLEKIT_DATA; layout in docs/runs.md)")
+
+
+def _with_data_dir(args) -> list[str]:
+    """The command's ``--set`` overrides, plus ``data.data_dir`` when ``--data-dir`` is given."""
+    return [*args.overrides, *([f"data.data_dir={args.data_dir}"] if args.data_dir else [])]
+
+
 def _demo(args) -> int:
     from cyclekit.demo import demo_config, run_demo
     from cyclekit.engine.loading import family_methods, method_family
@@ -170,7 +186,7 @@ def _train(args) -> int:
     check_output_dir(args.out)
     saved = args.out / "config.yaml"
     source = saved if args.resume and saved.is_file() else args.config  # resume: the run's own
-    config = load_config(check_config_file(source), args.overrides)
+    config = load_config(check_config_file(source), _with_data_dir(args))
     check_accelerator(config.train)
     metrics = train(config, args.out, resume=args.resume, progress=not args.no_progress)
     if metrics:
@@ -181,7 +197,7 @@ def _train(args) -> int:
 def _refine(args) -> int:
     from cyclekit.adaptation.refine import refine
 
-    metrics = refine(args.teacher, args.out, args.overrides, resume=args.resume,
+    metrics = refine(args.teacher, args.out, _with_data_dir(args), resume=args.resume,
                      progress=not args.no_progress)
     if metrics:
         print(json.dumps(metrics, indent=2, sort_keys=True))
@@ -194,7 +210,8 @@ def _eval(args) -> int:
 
     require_run_kind(args.run_dir, None, "eval")
     check_output_dir(args.run_dir, option="run directory")  # eval rewrites its metrics, report
-    metrics = evaluate_run(load_config(args.run_dir / "config.yaml"), args.run_dir,
+    overrides = [f"data.data_dir={args.data_dir}"] if args.data_dir else []
+    metrics = evaluate_run(load_config(args.run_dir / "config.yaml", overrides), args.run_dir,
                            progress=True)
     print(json.dumps(metrics, indent=2, sort_keys=True))
     return 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import difflib
 import hashlib
 import json
 import types
@@ -202,7 +203,8 @@ def build_config(raw: dict[str, Any] | None = None, overrides: list[str] | None 
         _apply_override(raw, item)
     unknown = sorted(set(raw) - set(TOP_LEVEL_KEYS))
     if unknown:
-        raise ConfigError(f"unknown top-level config key(s) {unknown}; valid keys: "
+        raise ConfigError(f"unknown top-level config key(s) {unknown}"
+                          f"{_did_you_mean(unknown, TOP_LEVEL_KEYS)}; valid keys: "
                           f"{list(TOP_LEVEL_KEYS)}")
     method = raw.get("method")
     if method is None:
@@ -282,10 +284,21 @@ def _from_mapping(cls: type, raw: Any, where: str) -> Any:
     raw = _renamed_keys(cls, raw, where)
     unknown = sorted(set(raw) - set(_field_names(cls)))
     if unknown:
-        raise ConfigError(f"unknown key(s) {unknown} in '{where}'; valid keys: {_field_names(cls)}")
+        hint = _did_you_mean(unknown, _field_names(cls))
+        raise ConfigError(f"unknown key(s) {unknown} in '{where}'{hint}; valid keys: "
+                          f"{_field_names(cls)}")
     hints = typing.get_type_hints(cls)
     values = {key: _coerce(f"{where}.{key}", value, hints[key]) for key, value in raw.items()}
     return cls(**values)
+
+
+def _did_you_mean(unknown: list[str], valid) -> str:
+    """`` (did you mean 'steps'?)`` for the first unknown key close to a valid one, else ''."""
+    for key in unknown:
+        close = difflib.get_close_matches(str(key), list(valid), n=1)
+        if close:
+            return f" (did you mean '{close[0]}'?)"
+    return ""
 
 
 def _renamed_keys(cls: type, raw: dict[str, Any], where: str) -> dict[str, Any]:

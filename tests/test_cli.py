@@ -16,16 +16,18 @@ def test_train_eval_and_list(tmp_path, tiny_settings):
     config = tmp_path / "tiny.yaml"
     config.write_text(yaml.safe_dump({"method": "cyclegan", **tiny_settings}))
     result = _run("train", str(config), "--out", str(tmp_path / "run"), "--no-progress",
-                  "--set", "strategy.name=em", cwd=tmp_path)
+                  "--set", "strategy.name=em", "--data-dir", str(tmp_path), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     printed = json.loads(result.stdout)
     saved = yaml.safe_load((tmp_path / "run" / "config.yaml").read_text())
     assert saved["strategy"]["name"] == "em" and saved["train"]["steps"] == 6
-    again = _run("eval", str(tmp_path / "run"), cwd=tmp_path)
+    assert saved["data"]["data_dir"] == str(tmp_path)  # --data-dir is data.data_dir
+    again = _run("eval", str(tmp_path / "run"), "--data-dir", str(tmp_path), cwd=tmp_path)
     assert again.returncode == 0, again.stderr
     reevaluated = json.loads(again.stdout)
     assert {k: v for k, v in reevaluated.items() if k.startswith("test/")} == \
            {k: v for k, v in printed.items() if k.startswith("test/")}
+    assert _run("--version", cwd=tmp_path).stdout.startswith("cyclekit 0.")
     listing = _run("list", cwd=tmp_path)
     assert "method cyclegan: strategies joint, em" in listing.stdout
     assert "digits_m" in listing.stdout

@@ -25,8 +25,8 @@ def test_overrides_and_strategy_swap():
 
 
 @pytest.mark.parametrize("raw, message", [
-    ({"method": "cyclegan", "trian": {}}, r"unknown top-level config key\(s\) \['trian'\]; valid keys"),
-    ({"method": "cyclegan", "train": {"stepz": 3}}, r"unknown key\(s\) \['stepz'\] in 'train'; valid keys: \['steps'"),
+    ({"method": "cyclegan", "trian": {}}, r"unknown top-level config key\(s\) \['trian'\] \(did you mean 'train'\?\); valid keys"),
+    ({"method": "cyclegan", "train": {"stepz": 3}}, r"unknown key\(s\) \['stepz'\] in 'train' \(did you mean 'steps'\?\); valid keys: \['steps'"),
     ({"method": "cyclegan", "train": {"steps": "many"}}, "train.steps must be of type int, got 'many'"),
     ({"method": "cyclegan", "train": {"steps": 0}}, r"train.steps=0 must be > 0"),
     ({"method": "cyclegan", "strategy": {"name": "adam"}}, "strategy.name='adam' is not valid"),
@@ -125,3 +125,11 @@ def test_overrides_leave_the_given_mapping_as_it_was():
 def test_a_config_path_that_is_a_directory_says_so(tmp_path):
     with pytest.raises(ConfigError, match="is a directory"):
         load_config(tmp_path)
+
+
+def test_a_mistyped_key_gets_a_suggestion():
+    with pytest.raises(ConfigError, match=r"unknown key\(s\) \['stepz'\] in 'train' "
+                                          r"\(did you mean 'steps'\?\)"):
+        build_config({"method": "cyclegn", "train": {"stepz": 5}})
+    with pytest.raises(ConfigError, match=r"\(did you mean 'train'\?\)"):
+        build_config({"method": "cyclegn", "trian": {"steps": 5}})

@@ -62,7 +62,9 @@ def data_root(data_dir: str | os.PathLike | None) -> Path:
     """The data directory: ``data_dir``, else env ``CYCLEKIT_DATA``."""
     root = data_dir if data_dir is not None else os.environ.get(DATA_ENV)
     if not root:
-        raise DataError(f"no data directory: pass data_dir or set {DATA_ENV}")
+        raise DataError(f"no data directory: give the folder of the data sets with --data-dir "
+                        f"(or --set data.data_dir=..., or set {DATA_ENV}); its layout is "
+                        f"described in docs/runs.md")
     return Path(root)
 
 

@@ -13,6 +13,8 @@ import sys
 import warnings
 from pathlib import Path
 
+import yaml
+
 from cyclekit.engine.inference_device import add_device_option, inference_device
 from cyclekit.errors import ConfigError, CyclekitWarning, DataError
 from cyclekit.tracking.protocols import PROTOCOLS, get_protocol
@@ -42,7 +44,8 @@ def add_track_parser(commands) -> None:
     run.add_argument("--truncate", action="store_true", help=_TRUNCATE_HELP)
     run.add_argument("--vot-boxes", choices=VOT_CONVERSIONS, default="pysot",
                      help="rotated VOT rectangle -> axis-aligned box (default pysot)")
-    run.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
+    run.add_argument("--threads", type=int, default=None,
+                     help="torch threads (default: the run's train.num_threads, else torch's)")
     add_device_option(run, note="; baselines run on the CPU")
     run.set_defaults(handler=_run)
 
@@ -72,7 +75,8 @@ def add_track_parser(commands) -> None:
     tre.add_argument("--truncate", action="store_true", help=_TRUNCATE_HELP)
     tre.add_argument("--vot-boxes", choices=VOT_CONVERSIONS, default="pysot",
                      help="rotated VOT rectangle -> axis-aligned box (default pysot)")
-    tre.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
+    tre.add_argument("--threads", type=int, default=None,
+                     help="torch threads (default: the run's train.num_threads, else torch's)")
     add_device_option(tre, note="; baselines run on the CPU")
     tre.set_defaults(handler=_tre)
 
@@ -85,8 +89,9 @@ def _run(args) -> int:
 
     _check_output_folder(args.out, "--out")
     sequences = _tracker_inputs(args, "run")
-    if args.threads is not None:
-        torch.set_num_threads(args.threads)
+    threads = _thread_count(args)
+    if threads is not None:
+        torch.set_num_threads(threads)
     factory = tracker_factory(args.tracker, inference_device(args.device))
 
     def report(result) -> None:
@@ -139,8 +144,9 @@ def _tre(args) -> int:
     get_protocol(args.protocol)
     _check_report_path(args.out, "--out")
     sequences = _tracker_inputs(args, "tre")
-    if args.threads is not None:
-        torch.set_num_threads(args.threads)
+    threads = _thread_count(args)
+    if threads is not None:
+        torch.set_num_threads(threads)
     factory = tracker_factory(args.tracker, inference_device(args.device))
 
     def progress(name: str, done: int, total: int) -> None:
@@ -169,6 +175,18 @@ def _tracker_inputs(args, command: str):
     return _sequences(args.sequences, args.vot_boxes, args.truncate)
 
 
+def _thread_count(args) -> int | None:
+    """``--threads``; else a run's own ``train.num_threads`` (a small tracker trained on one
+    thread tracks fastest on one, above all on a loaded machine); else torch's default."""
+    if args.threads is not None:
+        return args.threads
+    config_path = Path(args.tracker) / "config.yaml"
+    if not config_path.is_file():  # a baseline name
+        return None
+    train = (yaml.safe_load(config_path.read_text()) or {}).get("train") or {}
+    return train.get("num_threads")
+
+
 def _sequences(paths: list[Path], vot_boxes: str, truncate: bool):
     """The sequences of all ``paths``; each skipped or truncated folder printed as one line."""
     with warnings.catch_warnings(record=True) as caught:
@@ -193,8 +211,6 @@ def _sequences(paths: list[Path], vot_boxes: str, truncate: bool):
 def _check_tracker(spec: str, command: str) -> None:
     """A baseline name, or a run directory of a method with a tracker; else one line that
     says what the command needs."""
-    import yaml
-
     from cyclekit.registry import get_method_class, list_methods
     from cyclekit.tracking.trackers import BASELINES, RUN_TRACKERS
 

@@ -168,3 +168,16 @@ def test_track_eval_names_skipped_folders_and_truncates_on_request(tmp_path, cap
     assert any("kept the first 4 of both (--truncate)" in line for line in err)
     assert any(line.startswith("cyclekit: warning: not a tracking sequence, skipped: ")
                and "Unlabelled: 1 frames in img/ but no ground truth" in line for line in err)
+
+
+def test_a_run_tracks_on_its_own_thread_count_unless_told(tmp_path):
+    import argparse
+
+    from cyclekit.tracking.cli import _thread_count
+
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "config.yaml").write_text("method: cycletrack\ntrain: {num_threads: 1}\n")
+    assert _thread_count(argparse.Namespace(threads=None, tracker=str(run))) == 1
+    assert _thread_count(argparse.Namespace(threads=3, tracker=str(run))) == 3
+    assert _thread_count(argparse.Namespace(threads=None, tracker="ncc")) is None
