@@ -97,6 +97,10 @@ class TrainConfig:
     ``on_divergence``: ``warn`` (the default: one line and a ``divergence`` event, the run goes
     on, as a heuristic must never end a good run) or ``stop`` (the run ends with one line naming
     its last checkpoint). Non-finite weights always stop a run, and are never checkpointed.
+
+    ``precision``: ``32-true``, ``bf16-mixed`` (autocast), or ``auto``: bf16 where the device
+    runs it natively (a CPU with bf16 instructions, a GPU that supports it), else fp32, chosen
+    when the run starts and written into its ``config.yaml`` (so a resume keeps it).
     """
 
     steps: int = 2000
@@ -133,7 +137,7 @@ class TrainConfig:
             raise ConfigError(f"train.decay_start={self.decay_start} must be in [0, 1]")
         check_choice("train.accelerator", self.accelerator, ("cpu", "cuda", "gpu", "auto"))
         check_choice("train.lr_schedule", self.lr_schedule, ("linear_decay", "dann"))
-        check_choice("train.precision", self.precision, ("32-true", "bf16-mixed"))
+        check_choice("train.precision", self.precision, ("32-true", "bf16-mixed", "auto"))
         if self.num_threads is not None:
             check_positive("train.num_threads", self.num_threads)
         if not 0.0 <= self.ema_decay < 1.0:

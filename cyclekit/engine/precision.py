@@ -21,6 +21,24 @@ def cpu_has_bf16() -> bool:
         return True
 
 
+def resolve_precision(precision: str, accelerator: str) -> str:
+    """``precision`` itself, or for ``auto``: ``bf16-mixed`` where ``accelerator`` runs bf16
+    natively (a CUDA GPU that supports it; a CPU whose oneDNN reports bf16 instructions, no
+    benefit of the doubt here), else ``32-true``."""
+    if precision != "auto":
+        return precision
+    on_gpu = accelerator in ("cuda", "gpu") or (accelerator == "auto" and
+                                                torch.cuda.is_available())
+    if on_gpu:
+        native = torch.cuda.is_available() and torch.cuda.is_bf16_supported()
+    else:
+        try:
+            native = bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+        except (AttributeError, RuntimeError):
+            native = False
+    return "bf16-mixed" if native else "32-true"
+
+
 def slow_precision_warning(precision: str, device: torch.device) -> str | None:
     """A one-line warning when ``precision`` is emulated on ``device``, else None."""
     if precision != "bf16-mixed" or device.type != "cpu" or cpu_has_bf16():

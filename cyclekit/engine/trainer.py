@@ -14,7 +14,7 @@ import json
 import math
 import time
 import warnings
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import torch
@@ -37,7 +37,7 @@ from cyclekit.engine.interrupt import stop_on_signals
 from cyclekit.engine.loading import build_method, selected_checkpoint
 from cyclekit.engine.method import Method
 from cyclekit.engine.players import TrainingDiverged
-from cyclekit.engine.precision import slow_precision_warning
+from cyclekit.engine.precision import resolve_precision, slow_precision_warning
 from cyclekit.engine.run import Run, make_fabric
 from cyclekit.engine.run_folder import inspect_run_folder, remove_stray
 from cyclekit.engine.run_log import RunLog
@@ -67,6 +67,11 @@ def train(config: ExperimentConfig, run_dir: str | Path, *, resume: bool = False
           progress: bool = True) -> dict[str, float]:
     """Train ``config`` into ``run_dir`` (or continue it with ``resume``); return test metrics."""
     run_dir = Path(run_dir)
+    chosen = resolve_precision(config.train.precision, config.train.accelerator)
+    if chosen != config.train.precision:  # "auto": the run is recorded with what it ran in
+        warnings.warn(f"train.precision=auto chose {chosen} (bf16 only where the device runs "
+                      f"it natively)", CyclekitWarning, stacklevel=2)
+        config = replace(config, train=replace(config.train, precision=chosen))
     fabric = make_fabric(config.train)
     fabric.launch()
     is_main = fabric.global_rank == 0
