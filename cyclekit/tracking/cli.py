@@ -1,6 +1,7 @@
 """``cyclekit track run`` and ``cyclekit track eval``: the one-pass protocol from the shell.
 
     cyclekit track run ncc|RUN_DIR SEQUENCE_DIR... --out RESULTS_DIR [--device cuda]
+    cyclekit track run ncc|RUN_DIR FRAME_DIR_OR_VIDEO_FILE --init x,y,w,h --out BOXES_FILE
     cyclekit track eval RESULTS_DIR --data SEQUENCES_DIR_OR_JSON --protocol pysot_otb [--out FILE]
     cyclekit track tre ncc|RUN_DIR SEQUENCE_DIR... --protocol pysot_otb --out FILE [--segments 20]
 """
@@ -39,8 +40,13 @@ def add_track_parser(commands) -> None:
     run = actions.add_parser("run", help="run a tracker over sequences, write <name>.txt boxes")
     run.add_argument("tracker", help="baseline name (ncc) or a trained run directory")
     run.add_argument("sequences", nargs="+", type=Path,
-                     help="sequence folders, folders of sequences, or pysot dataset JSON files")
-    run.add_argument("--out", type=Path, required=True, help="results folder")
+                     help="sequence folders, folders of sequences, or pysot dataset JSON files; "
+                          "with --init one frame folder or video file (no ground truth)")
+    run.add_argument("--out", type=Path, required=True,
+                     help="results folder; with --init the box file to write")
+    run.add_argument("--init", default=None, metavar="X,Y,W,H",
+                     help="the target's box in the first frame (top-left corner, 1-based "
+                          "pixels, as box files): track one frame folder or video file")
     run.add_argument("--truncate", action="store_true", help=_TRUNCATE_HELP)
     run.add_argument("--vot-boxes", choices=VOT_CONVERSIONS, default="pysot",
                      help="rotated VOT rectangle -> axis-aligned box (default pysot)")
@@ -87,6 +93,8 @@ def _run(args) -> int:
     from cyclekit.tracking.runner import run_tracker
     from cyclekit.tracking.trackers import tracker_factory
 
+    if args.init is not None:
+        return _run_footage(args)
     _check_output_folder(args.out, "--out")
     sequences = _tracker_inputs(args, "run")
     threads = _thread_count(args)
@@ -102,6 +110,57 @@ def _run(args) -> int:
     print(f"{summary['tracker']}: {summary['fps']:.1f} fps over {len(sequences)} sequences "
           f"(decoding excluded; {summary['fps_with_decoding']:.1f} fps with it); "
           f"boxes in {args.out}")
+    return 0
+
+
+def _run_footage(args) -> int:
+    """``track run TRACKER VIDEO --init x,y,w,h --out boxes.txt``: one frame folder or video
+    file without ground truth, tracked from the given box; one 1-based ``x,y,w,h`` line per
+    frame (the first is the --init box), written atomically."""
+    import time
+
+    import numpy as np
+    import torch
+
+    from cyclekit.tracking.sequences.box_text import write_boxes
+    from cyclekit.tracking.sequences.footage import (
+        ORIGIN,
+        check_init_box,
+        open_footage,
+        parse_init_box,
+    )
+    from cyclekit.tracking.trackers import tracker_factory
+
+    init_box = parse_init_box(args.init)
+    if len(args.sequences) != 1:
+        raise ConfigError(f"--init tracks one frame folder or video file, got "
+                          f"{len(args.sequences)} paths; run once per video")
+    _check_box_file(args.out, "--out")
+    if args.threads is not None and args.threads < 1:
+        raise ConfigError(f"--threads {args.threads}: give at least 1")
+    _check_tracker(args.tracker, "run")
+    footage = open_footage(args.sequences[0])
+    check_init_box(init_box, footage.size, args.init)
+    threads = _thread_count(args)
+    if threads is not None:
+        torch.set_num_threads(threads)
+    tracker = tracker_factory(args.tracker, inference_device(args.device))()
+
+    shift = np.array([ORIGIN, ORIGIN, 0, 0], dtype=np.float64)
+    boxes, tracking = [init_box], 0.0
+    started = time.perf_counter()
+    with torch.no_grad():
+        for index, frame in enumerate(footage.frames()):
+            tic = time.perf_counter()
+            if index == 0:
+                tracker.init(frame, init_box - shift)
+            else:
+                boxes.append(np.asarray(tracker.update(frame), dtype=np.float64) + shift)
+            tracking += time.perf_counter() - tic
+    total = time.perf_counter() - started
+    write_boxes(args.out, np.stack(boxes))
+    print(f"{footage.name}: {len(boxes)} frames, {len(boxes) / max(tracking, 1e-12):.1f} fps "
+          f"({len(boxes) / max(total, 1e-12):.1f} fps with decoding); boxes in {args.out}")
     return 0
 
 
@@ -252,6 +311,15 @@ def _check_output_folder(path: Path, flag: str) -> None:
         raise DataError(f"{flag} {path} is a file; it must name a folder for the "
                         f"<sequence>.txt box files")
     _check_creatable(path, flag)
+
+
+def _check_box_file(path: Path, flag: str) -> None:
+    """``path`` can be written as one box file (not a folder, its folder creatable)."""
+    _check_name_lengths(path, flag)
+    if path.is_dir():
+        raise DataError(f"{flag} {path} is a folder; with --init, --out names the box file "
+                        f"to write (such as boxes.txt)")
+    _check_creatable(path.parent, flag)
 
 
 def _check_report_path(path: Path, flag: str) -> None:
