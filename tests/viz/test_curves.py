@@ -3,7 +3,7 @@ import math
 import pytest
 from PIL import Image
 
-from cyclekit.viz.curves import curve_families, plot_curves
+from cyclekit.viz.curves import curve_families, log_scale_families, plot_curves
 
 RECORDS = [
     {"step": 0, "loss/cycle_x": 1.0, "loss/cycle_y": 2.0, "acc": 0.1},
@@ -33,3 +33,11 @@ def test_nothing_to_plot(tmp_path):
     with pytest.raises(ValueError):
         plot_curves([{"event": "start"}], tmp_path / "curves.png")
     assert not (tmp_path / "curves.png").exists()
+
+
+def test_terms_orders_of_magnitude_apart_get_a_log_scale(tmp_path):
+    records = [{"step": s, "loss/cycle": 10.0 / (s + 1), "loss/gan": 0.01, "acc/a": 0.5 + s / 100,
+                "acc/b": 0.6, "signed/a": -1.0, "signed/b": 100.0} for s in range(5)]
+    assert log_scale_families(curve_families(records)) == ["loss"]  # acc: close; signed: <= 0
+    plot_curves(records, tmp_path / "curves.png")
+    assert (tmp_path / "curves.png").exists()

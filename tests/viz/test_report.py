@@ -1,4 +1,5 @@
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -11,7 +12,7 @@ from PIL import Image
 
 from cyclekit.errors import ConfigError
 from cyclekit.viz.grid import save_image_grid
-from cyclekit.viz.report import write_report
+from cyclekit.viz.report import headline_rows, write_report
 
 CHROMIUM = Path("/usr/bin/chromium")
 
@@ -31,9 +32,11 @@ def run_dir(tmp_path):
     run = tmp_path / "run & co"
     (run / "samples").mkdir(parents=True)
     (run / "config.yaml").write_text(yaml.safe_dump(CONFIG))
-    (run / "metrics.json").write_text(json.dumps({"acc/x_to_y": 0.91234, "fid<x>": 12.5, "status": "done"}))
+    (run / "metrics.json").write_text(json.dumps({
+        "acc/x_to_y": 0.91234, "fid<x>": 12.5, "status": "done", "test/acc_x2y": 0.625,
+        "test/judge_acc_svhn": 0.9375, "test/cycle_l1_x": 0.25, "train/wall_time_s": 12.0}))
     lines = [
-        {"step": 0, "loss/cycle_x": 1.0, "loss/cycle_y": 1.2, "loss/gan_x": 0.7},
+        {"step": 0, "loss/cycle_x": 1.0, "loss/cycle_y": 1.2, "loss/gan_x": 0.007},
         {"event": "em_switch", "step": 10, "phase": "M", "inner_steps": 10, "reason": "plateau <5%"},
         {"step": 10, "loss/cycle_x": 0.6, "loss/cycle_y": 0.9, "lr": 2e-4, "phase": "E"},
         {"step": 20, "loss/cycle_x": 0.4, "loss/cycle_y": 0.5, "lr": 1e-4},
@@ -58,6 +61,64 @@ def test_report_contents(run_dir):
     assert "plateau &lt;5%" in html and "<th>inner_steps</th>" in html
     assert "Skipped 1 unreadable line" in html
     assert "inner_steps: 100" in html  # the full config
+
+
+def test_report_opens_with_the_headline_then_how_the_run_was_made(run_dir):
+    html = write_report(run_dir).read_text()
+    body = html[html.index("<body>"):]
+    assert body.index('id="headline"') < body.index("<h2>Run</h2>") < body.index("Final metrics")
+    headline = body[body.index('id="headline"'):body.index("<h2>Run</h2>")]
+    # value, ceiling (the judge on real target images) and unit, with the domains named
+    assert "translation accuracy mnist \u2192 svhn" in headline and "0.625" in headline
+    assert "0.9375 (the judge on real svhn test images)" in headline
+    assert "fraction (0\u20131)" in headline and "seconds" in headline
+    assert "cycle reconstruction error of mnist" in headline and "0 (perfect)" in headline
+    info = body[body.index("<h2>Run</h2>"):body.index("Final metrics")]
+    assert re.search(r"run evaluated</td><td>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", info)
+    assert "report written" in info and "command (that wrote this report)" in info
+    assert "git commit</td><td>unknown" in info  # tmp_path is not in a git checkout
+    assert re.search(r"cyclekit \S+, torch \S+, python 3\.\d+", info)
+    # the loss terms differ by orders of magnitude: that panel is on a log scale, and says so
+    assert "On a log scale (their terms differ by orders of magnitude): loss." in body
+
+
+def test_report_records_the_commit_of_a_git_checkout(run_dir):
+    subprocess.run(["git", "init", "-q", str(run_dir)], check=True)
+    subprocess.run(["git", "-C", str(run_dir), "-c", "user.name=t", "-c", "user.email=t@t",
+                    "commit", "-q", "--allow-empty", "-m", "x"], check=True)
+    commit = subprocess.run(["git", "-C", str(run_dir), "rev-parse", "HEAD"], capture_output=True,
+                            text=True, check=True).stdout.strip()
+    assert f"git commit</td><td>{commit}</td>" in write_report(run_dir).read_text()
+
+
+def test_headline_of_an_adaptation_run_names_source_and_target(tmp_path):
+    config = {"method": "dann", "data": {"source": "digits", "target": "digits_m"}}
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
+    (tmp_path / "metrics.json").write_text(json.dumps({"test/target_acc": 0.5, "test/source_acc": 0.9}))
+    html = write_report(tmp_path).read_text()
+    assert "<title>dann \u00b7 digits \u2192 digits_m</title>" in html
+    assert html.index("accuracy on the target digits_m") < html.index("accuracy on the source digits")
+    assert headline_rows(config, {"test/other": 1.5})[0][:3] == ("test/other", "test/other", "1.5")
+
+
+def test_tensorboard_gets_samples_hyperparameters_and_final_metrics(run_dir):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    (run_dir / "tensorboard").mkdir()
+    write_report(run_dir)
+    events = EventAccumulator(str(run_dir / "tensorboard"), size_guidance={"images": 0})
+    events.Reload()
+    assert events.Tags()["images"] == ["samples"]
+    assert [image.step for image in events.Images("samples")] == [10, 20]
+    assert [(s.step, s.value) for s in events.Scalars("test/acc_x2y")] == [(0, 0.625)]
+    hparams = events.PluginTagToContent("hparams")
+    assert "_hparams_/experiment" in hparams and "_hparams_/session_start_info" in hparams
+    assert b"train.steps" in hparams["_hparams_/session_start_info"]  # the flattened config
+
+
+def test_no_tensorboard_summary_for_a_run_without_tensorboard(run_dir):
+    write_report(run_dir)
+    assert not (run_dir / "tensorboard").exists()
 
 
 def test_report_without_optional_files(tmp_path):
