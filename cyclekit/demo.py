@@ -73,9 +73,6 @@ def run_demo(methods: list[str], out: Path, overrides: list[str] | None = None,
             seconds = None if how == "reuse" else time.perf_counter() - started
             print(f"[{number}/{len(methods)}] {result_line(method, config, metrics, seconds)}; "
                   f"report: {run_dir / 'report.html'}", flush=True)
-    if speak and len(methods) > 1:
-        x, y = config.data.x, config.data.y
-        print(f"summary (x2y: {x} -> {y}, y2x: {y} -> {x}):", flush=True)
     return results
 
 
