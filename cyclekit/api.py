@@ -41,6 +41,7 @@ from cyclekit.data.transforms import convert_channels, to_model_images, to_unit_
 from cyclekit.engine.inference_device import inference_device
 from cyclekit.engine.loading import load_trained_method
 from cyclekit.errors import ConfigError, CyclekitError, DataError, RunKindError
+from cyclekit.preflight import check_accelerator, check_output_dir
 from cyclekit.tracking.trackers import BASELINES
 from cyclekit.translation.method import ImageTranslation
 
@@ -394,6 +395,8 @@ def train(config_or_path: str | Path | dict | ExperimentConfig, out: str | Path,
     else:
         raise ConfigError(f"train() takes a YAML path, a mapping or an ExperimentConfig, not "
                           f"a {type(config_or_path).__name__}")
+    check_output_dir(out)
+    check_accelerator(config.train)
     return train_run(config, out, resume=resume, progress=progress)
 
 

@@ -105,7 +105,9 @@ def _short(path: Path, keep: int = 60) -> str:
 
 def describe_os_error(error: OSError) -> str:
     """One line for a file-system error that got past the checks (e.g. a read-only disk)."""
-    reason = error.strerror or os.strerror(error.errno or 0) or type(error).__name__
+    if not error.errno:  # e.g. an image PIL cannot read: not the file system's doing
+        return f"{type(error).__name__}: {error}"
+    reason = error.strerror or os.strerror(error.errno) or type(error).__name__
     where = f" '{error.filename}'" if error.filename else ""
     if error.filename2:
         where += f" -> '{error.filename2}'"

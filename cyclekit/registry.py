@@ -44,6 +44,17 @@ def get_method_class(name: str) -> type[Method]:
     if name not in _METHODS:
         declared = _declared()
         if name not in declared:
+            if not declared:
+                raise ConfigError(f"unknown method '{name}': no method is declared, so cyclekit "
+                                  f"is not installed here; run pip install -e . in its checkout")
             raise ConfigError(f"unknown method '{name}'; choose one of {list_methods()}")
-        register_method(declared[name].load())
+        try:
+            cls = declared[name].load()
+        except ImportError as error:
+            raise ConfigError(f"method '{name}' ({declared[name].value}) cannot be imported: "
+                              f"{error}") from None
+        if getattr(cls, "name", None) != name:
+            raise ConfigError(f"entry point '{name}' names {declared[name].value}, whose name is "
+                              f"{getattr(cls, 'name', None)!r}; the two must agree")
+        register_method(cls)
     return _METHODS[name]

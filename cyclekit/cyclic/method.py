@@ -79,7 +79,7 @@ class CyclicMethod(Method):
         return players
 
     def make_training_step(self) -> Strategy:
-        """The config's strategy (joint, dual EM, self-cyclic or alternating)."""
+        """The config's strategy (joint, dual EM or self-cyclic)."""
         return build_strategy(self.config.strategy)
 
     def extra_state(self) -> dict:

@@ -238,7 +238,7 @@ def decode(files: list[Path], image_size: int, channels: int, key: str = "data",
     for path in files:
         try:
             images.append(to_model_images(read_pixels(path, channels), image_size, channels))
-        except (UnidentifiedImageError, OSError, ValueError) as error:
+        except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError) as error:
             reason = str(error).splitlines()[0] if str(error) else type(error).__name__
             reason = reason.replace(f" '{path}'", "").replace(str(path), "").strip(" :")
             bad.append(f"'{path}' ({reason or type(error).__name__})")

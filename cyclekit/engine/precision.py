@@ -30,7 +30,8 @@ def resolve_precision(precision: str, accelerator: str) -> str:
     on_gpu = accelerator in ("cuda", "gpu") or (accelerator == "auto" and
                                                 torch.cuda.is_available())
     if on_gpu:
-        native = torch.cuda.is_available() and torch.cuda.is_bf16_supported()
+        native = (torch.cuda.is_available()
+                  and torch.cuda.is_bf16_supported(including_emulation=False))
     else:
         try:
             native = bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())

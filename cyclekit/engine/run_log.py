@@ -40,11 +40,12 @@ class RunLog:
             self._append(record)
 
     def truncate_after(self, step: int) -> None:
-        """Drop records written after ``step`` (they belong to work lost in a crash)."""
+        """Drop records written after ``step`` (they belong to work lost in a crash), and a
+        line a crash cut off in the middle."""
         if not self.enabled or not self.path.is_file():
             return
-        kept = [line for line in self.path.read_text().splitlines()
-                if line.strip() and json.loads(line).get("step", 0) <= step]
+        kept = [json.dumps(record, default=_json_default)
+                for record in read_records(self.path.parent) if record.get("step", 0) <= step]
         atomic_write_text(self.path, "".join(line + "\n" for line in kept))
 
     def close(self) -> None:
@@ -57,10 +58,17 @@ class RunLog:
 
 
 def read_records(run_dir: Path) -> list[dict]:
+    """The records of ``run_dir/metrics.jsonl``, less a line a crash cut off."""
     path = Path(run_dir) / "metrics.jsonl"
     if not path.is_file():
         return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    records = []
+    for line in path.read_text().splitlines():
+        try:
+            records.append(json.loads(line))
+        except json.JSONDecodeError:  # the last line of a killed process, half written
+            continue
+    return records
 
 
 def _json_default(value):

@@ -118,15 +118,31 @@ def train(config: ExperimentConfig, run_dir: str | Path, *, resume: bool = False
         loop.wall_time = time.perf_counter() - started
         name = f"step_{loop.step:07d}"
         averaged = run.average.method if run.average else None
-        check_finite(checkpoints, name, run.method, averaged)  # every rank alike: same weights
+        try:
+            check_finite(checkpoints, name, run.method, averaged)
+            refused = None
+        except NonFiniteWeights as error:
+            refused = error
+        if fabric.world_size > 1:  # buffers differ between ranks: every rank stops alike
+            anyone = fabric.all_reduce(torch.tensor(float(refused is not None)), reduce_op="max")
+            if anyone.item() and refused is None:
+                refused = NonFiniteWeights(
+                    f"training diverged: not writing checkpoint '{checkpoints / name}', another "
+                    f"process holds non-finite weights; {last_good_checkpoint(checkpoints)}")
+        if refused is not None:
+            raise refused
         own = run.rank_state()
         ranks = _gather_from_ranks(fabric, own)
         if is_main:
             run.save(checkpoints, name, {**state(own), **({"ranks": ranks} if ranks else {})},
                      keep=train_cfg.keep_checkpoints, measured=measured())
 
-    def save_best() -> None:
-        run.save(checkpoints, "best", state(), measured=measured())
+    def save_best() -> None:  # rank 0 alone: non-finite weights are left to the step checkpoint
+        try:
+            run.save(checkpoints, "best", state(), measured=measured())
+        except NonFiniteWeights:
+            log.event({"event": "best_checkpoint_refused", "step": loop.step,
+                       "reason": "non-finite weights"})
 
     try:
         with stop_on_signals(enabled=fabric.world_size == 1) as stop:
@@ -256,6 +272,9 @@ def _decide_start(config: ExperimentConfig, run_dir: Path, resume: bool,
         problem = f"run directory '{run_dir}' is a file; choose another --out"
     elif resume and folder.checkpoint is not None:
         start = "resume"
+    elif resume and folder.finished:
+        problem = (f"cannot resume: '{run_dir}' is a finished run (metrics.json) whose "
+                   f"checkpoints are gone; evaluate another run or choose another --out")
     elif resume and not folder.has_config:
         problem = (f"cannot resume: '{run_dir}' holds no checkpoint and no config.yaml "
                    f"(no run was started there); start it without --resume")

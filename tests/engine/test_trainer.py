@@ -218,3 +218,21 @@ def test_bf16_mixed_precision_trains_and_warns_where_it_is_emulated(tmp_path, ti
         metrics = train(_config(tiny_settings, **{"train.precision": "bf16-mixed"}),
                         tmp_path / "run", progress=False)
     assert metrics["train/skipped_updates"] == 0 and metrics["test/cycle_l1_x"] < 2
+
+
+def test_resume_after_a_log_line_cut_off_by_a_crash(tmp_path, tiny_settings):
+    run = tmp_path / "run"
+    train(_config(tiny_settings, **{"train.steps": 3}), run, progress=False)
+    with open(run / "metrics.jsonl", "a") as log:
+        log.write('{"step": 2, "lo')  # what a kill in the middle of a write leaves
+    train(_config(tiny_settings, **{"train.steps": 6}), run, resume=True, progress=False)
+    lines = (run / "metrics.jsonl").read_text().splitlines()
+    assert all(json.loads(line) for line in lines)
+
+
+def test_a_finished_run_without_checkpoints_is_not_retrained(tmp_path, tiny_settings):
+    run = tmp_path / "run"
+    train(_config(tiny_settings), run, progress=False)
+    shutil.rmtree(run / "checkpoints")
+    with pytest.raises(CyclekitError, match="is a finished run .* whose checkpoints are gone"):
+        train(_config(tiny_settings), run, resume=True, progress=False)
