@@ -12,13 +12,13 @@ from __future__ import annotations
 import torch
 
 
-def cpu_has_bf16() -> bool:
-    """Whether oneDNN runs bf16 natively on this CPU (True where the build cannot tell, so
-    that no warning is given without evidence)."""
+def cpu_has_bf16(unknown: bool = True) -> bool:
+    """Whether oneDNN runs bf16 natively on this CPU; ``unknown`` where the build cannot tell
+    (True for the slowness warning: no warning without evidence)."""
     try:
         return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
     except (AttributeError, RuntimeError):
-        return True
+        return unknown
 
 
 def resolve_precision(precision: str, accelerator: str) -> str:
@@ -33,10 +33,7 @@ def resolve_precision(precision: str, accelerator: str) -> str:
         native = (torch.cuda.is_available()
                   and torch.cuda.is_bf16_supported(including_emulation=False))
     else:
-        try:
-            native = bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
-        except (AttributeError, RuntimeError):
-            native = False
+        native = cpu_has_bf16(unknown=False)
     return "bf16-mixed" if native else "32-true"
 
 
